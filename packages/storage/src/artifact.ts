@@ -1,0 +1,25 @@
+import type { ArtifactType } from './keys.js';
+
+/** What `put()` and `head()` return for a stored artifact. */
+export interface ArtifactRecord {
+  /** The artifact's logical key: `{tenantId}/{runId}/{artifactType}/{filename}`. */
+  key: string;
+  tenantId: string;
+  runId: string;
+  artifactType: ArtifactType;
+  filename: string;
+  /** Key of the object that holds the bytes: the content-addressed blob, or `key` itself for plain objects. */
+  storageKey: string;
+  /** Lower-case hex SHA-256 of the bytes. */
+  sha256: string;
+  bytes: number;
+  contentType: string;
+  /** Cache-Control of the object that holds the bytes. */
+  cacheControl: string;
+  /** Delivery URL: the CDN URL of the hashed blob when public and a CDN is configured, else a presigned GET URL. */
+  url?: string;
+  /** True when the bytes were already stored in this tenant and no byte was uploaded. */
+  deduplicated: boolean;
+  /** Bytes actually sent to storage by this call (0 when deduplicated). */
+  uploadedBytes: number;
+}
