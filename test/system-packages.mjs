@@ -1,5 +1,7 @@
 // Debian packages the test servers need, by group. `npm test` installs the missing ones as root.
 export const systemPackages = {
-  // Single-node Ceph: one monitor, one memstore OSD and radosgw (the strict S3 reference server).
-  s3: ['ceph-mon', 'ceph-osd', 'radosgw', 'ceph-common'],
+  // Single-node Ceph: one monitor, one memstore OSD and radosgw (the strict S3 reference server),
+  // started by test/servers/rgw.ts. ceph-common ships ceph, ceph-authtool and radosgw-admin;
+  // ceph-base (a dependency of ceph-mon and ceph-osd, listed for monmaptool) ships monmaptool.
+  s3: ['ceph-mon', 'ceph-osd', 'radosgw', 'ceph-common', 'ceph-base'],
 };

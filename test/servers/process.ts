@@ -203,25 +203,40 @@ export async function answersHttp(url: string): Promise<boolean> {
   }
 }
 
-// Safety net: if the runner exits without running the teardown (a crash, process.exit in a
-// reporter), kill what is left and remove the temporary directories synchronously.
+// Safety net: if the runner ends without running the teardown (a crash, process.exit, or SIGINT /
+// SIGTERM / SIGHUP while the global setup is still starting the servers, when Vitest has no signal
+// handler yet), SIGKILL what is left and remove the temporary directories synchronously.
 const exitPids = new Set<number>();
 const exitDirs = new Set<string>();
 let exitHookInstalled = false;
 
+function cleanupNow(): void {
+  for (const pid of exitPids) signal(pid, 'SIGKILL');
+  exitPids.clear();
+  for (const dir of exitDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+  exitDirs.clear();
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const pid of exitPids) signal(pid, 'SIGKILL');
-    for (const dir of exitDirs) {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
-    }
-  });
+  process.once('exit', cleanupNow);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      cleanupNow();
+      process.off(sig, onSignal);
+      // A listener replaces Node's default action (exit): when nobody else handles the signal,
+      // raise it again so the process still ends the way it would have without us.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 export function trackForExit(pid: number): void {

@@ -44,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The AWS SDK (used here for RGW's readiness check) warns once per process that its releases after
   // January 2027 need Node >= 22; the SDK's documented switch turns that off. The workers get the same
   // variable from test/vitest.config.ts.
-  //ENVLINE
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const names = selectedServers();
   const results = await Promise.allSettled(names.map((name) => starters[name]()));

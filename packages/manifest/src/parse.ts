@@ -111,13 +111,19 @@ function toObject(input: unknown, prefix: string): Readonly<Record<string, unkno
 }
 
 function validate(value: unknown, prefix: string): Manifest {
-  const result = ManifestSchema.safeParse(value);
+  const result = ManifestSchema.safeParse(value, { error: requiredError });
   if (result.success) return result.data;
   const issues = toIssues(result.error);
   const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
   throw new ManifestError('manifest_invalid', `${prefix}: invalid manifest: ${summary}`, issues, {
     cause: result.error,
   });
+}
+
+/** Names a missing field `required` rather than "expected string, received undefined". */
+function requiredError(issue: z.core.$ZodRawIssue): string | undefined {
+  const missing = issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value');
+  return missing ? 'required' : undefined;
 }
 
 function toIssues(error: z.ZodError): ValidationIssue[] {

@@ -42,16 +42,20 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const CONTENT_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;.*)?$/;
 const MANIFEST_VERSION_PATTERN = new RegExp(`^${CURRENT_MANIFEST_MAJOR}\\.(?:0|[1-9]\\d*)$`);
 
-const nonNegativeInt = () => z.int({ error: 'must be an integer' }).min(0, 'must be >= 0');
+/** A custom message for a wrong value, `required` for a missing one. */
+const orRequired = (message: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required' : message;
+
+const nonNegativeInt = () => z.int({ error: orRequired('must be an integer') }).min(0, 'must be >= 0');
 
 /** An absolute `http:` or `https:` URL (lowercase scheme). */
 const HttpUrlSchema = z
-  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .url({ protocol: /^https?$/, error: orRequired('must be an absolute http(s) URL'), abort: true })
   .regex(/^https?:\/\/\S+$/, 'must be an absolute http(s) URL (lowercase scheme, no whitespace)');
 
 /** @internal The `cdnBaseUrl` field: an absolute http(s) URL without query string or fragment. */
 export const CdnBaseUrlSchema = z
-  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .url({ protocol: /^https?$/, error: orRequired('must be an absolute http(s) URL'), abort: true })
   .regex(/^https?:\/\/[^\s?#]+$/, 'must be an absolute http(s) URL without query string or fragment')
   .register(manifestDocs, {
     description:
@@ -104,14 +108,14 @@ export const LodVariantSchema = z
     bytes: nonNegativeInt(),
     triangles: nonNegativeInt(),
     switchDistance: z
-      .number({ error: 'must be a finite number' })
+      .number({ error: orRequired('must be a finite number') })
       .min(0, 'must be >= 0')
       .register(manifestDocs, {
         description: 'Camera distance from which this variant is used (>= 0). Strictly increasing across lods.',
       })
       .optional(),
     screenCoverage: z
-      .number({ error: 'must be a finite number' })
+      .number({ error: orRequired('must be a finite number') })
       .gt(0, 'must be > 0')
       .lte(1, 'must be <= 1')
       .register(manifestDocs, {
@@ -206,11 +210,11 @@ export const AssetMetadataSchema = z
     negativePrompt: z.string().optional(),
     tags: z.array(z.string()).optional(),
     qualityRating: z
-      .number({ error: 'must be a finite number' })
+      .number({ error: orRequired('must be a finite number') })
       .min(0, 'must be >= 0')
       .max(5, 'must be <= 5')
       .optional(),
-    version: z.union([z.string(), z.int()], { error: 'must be a string or an integer' }).optional(),
+    version: z.union([z.string(), z.int()], { error: orRequired('must be a string or an integer') }).optional(),
     lineage: AssetLineageSchema.optional(),
   })
   .register(manifestDocs, {
@@ -228,8 +232,8 @@ export const AssetSchema = z
   .looseObject({
     id: z
       .string()
-      .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters')
+      .min(1, { error: 'must not be empty', abort: true })
+      .max(200, { error: 'must be at most 200 characters', abort: true })
       .regex(ASSET_ID_PATTERN, 'must contain only A-Z a-z 0-9 . _ : -')
       .register(manifestDocs, { description: 'Unique within the manifest: 1-200 characters of A-Z a-z 0-9 . _ : -' }),
     type: AssetTypeSchema,
@@ -277,7 +281,7 @@ export const ManifestSchema = z
     tenantId: z.string().min(1, 'must not be empty'),
     runId: z.string().min(1, 'must not be empty').optional(),
     generatedAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2025-01-31T12:00:00Z' })
+      .datetime({ offset: true, error: orRequired('must be an ISO 8601 date-time such as 2025-01-31T12:00:00Z') })
       .register(manifestDocs, { description: 'ISO 8601 date-time, with Z or an offset.' }),
     cdnBaseUrl: CdnBaseUrlSchema.optional(),
     assets: z.array(AssetSchema).superRefine((assets, ctx) => {

@@ -97,7 +97,7 @@ const inputSchema = z.object({
           .union([z.string().min(1), z.object({}).loose()], { error: 'must be a policy document or its JSON text' })
           .optional(),
       },
-      { error: 'must be an object' },
+      { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
     )
     .strict(),
 });

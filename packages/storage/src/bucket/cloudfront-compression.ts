@@ -26,6 +26,9 @@ export interface CompressionRules {
   maxBytes: number;
 }
 
+/** `type/subtype` with a registered top-level type, optionally followed by parameters. */
+const MEDIA_TYPE = /^((?:application|audio|font|image|model|text|video|multipart|message)\/[a-z0-9!#$&^_.+-]+)\s*(?:;.*)?$/s;
+
 const COMPRESS = ['gltf', 'glsl', 'json', 'html'] as const;
 const NEVER_COMPRESS = ['glb', 'ktx2', 'mp4', 'mp3', 'png', 'jpg', 'jpeg'] as const;
 
@@ -70,7 +73,7 @@ export function cloudFrontCompression(): CompressionRules {
 
 /**
  * Whether a Kiln asset should be served gzip/brotli compressed, by extension (`gltf`, `.gltf`,
- * `scene.gltf`) or Content-Type (`model/gltf+json`, `text/plain; charset=utf-8`). `false` for
+ * `scene.gltf`, a key such as `t/runs/r/scene.gltf`) or Content-Type (`model/gltf+json`, `text/plain; charset=utf-8`). `false` for
  * everything not in {@link cloudFrontCompression}'s `compress` list, including unknown types.
  *
  * @example
@@ -82,11 +85,10 @@ export function cloudFrontCompression(): CompressionRules {
  */
 export function shouldCompress(contentTypeOrExtension: string): boolean {
   const value = contentTypeOrExtension.trim().toLowerCase();
-  if (value.includes('/')) {
-    const type = value.split(';')[0]?.trim() ?? '';
-    return COMPRESS.some((extension) => contentTypeOf(extension) === type);
-  }
-  const dot = value.lastIndexOf('.');
-  const extension = dot >= 0 ? value.slice(dot + 1) : value;
+  const mediaType = MEDIA_TYPE.exec(value)?.[1];
+  if (mediaType !== undefined) return COMPRESS.some((extension) => contentTypeOf(extension) === mediaType);
+  const name = value.slice(value.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  const extension = dot >= 0 ? name.slice(dot + 1) : name;
   return (COMPRESS as readonly string[]).includes(extension);
 }
