@@ -102,7 +102,8 @@ export function spawnDaemon(
       cwd: options.cwd,
     });
     child.on('error', () => {
-      // Reported through exitCode / the log; an unhandled 'error' event would crash the runner.
+      // A failed spawn: reported through hasExited(); an unhandled 'error' event would crash the runner.
+      failedToSpawn.add(child);
     });
     child.unref();
     if (child.pid !== undefined) trackForExit(child.pid);
@@ -112,8 +113,11 @@ export function spawnDaemon(
   }
 }
 
+const failedToSpawn = new WeakSet<ChildProcess>();
+
+/** Whether a daemon from spawnDaemon() has ended (or never started). */
 export function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
+  return child.exitCode !== null || child.signalCode !== null || failedToSpawn.has(child);
 }
 
 /** Whether a PID names a live (not zombie) process. */
@@ -226,7 +230,9 @@ function cleanupNow(): void {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', cleanupNow);
+  // Prepended: Vitest's own SIGINT/SIGTERM/exit listeners call process.exit(), which ends the process
+  // before any listener registered after them runs.
+  process.prependOnceListener('exit', cleanupNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
       cleanupNow();
@@ -235,7 +241,7 @@ function installExitHook(): void {
       // raise it again so the process still ends the way it would have without us.
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     };
-    process.on(sig, onSignal);
+    process.prependListener(sig, onSignal);
   }
 }
 

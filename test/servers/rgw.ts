@@ -65,7 +65,7 @@ function locateTools(): Record<Tool, string> {
         .filter((tool) => !found[tool as Tool])
         .join(', ')} (Debian packages: ${packages}).\n` +
         `Run \`npm test\` as root (it installs the Debian packages listed in test/system-packages.mjs), ` +
-        `or install them with \`apt-get install --no-install-recommends ceph-mon ceph-osd radosgw ceph-common\`, ` +
+        `or install them with \`apt-get install --no-install-recommends ceph-mon ceph-osd radosgw ceph-common ceph-base\`, ` +
         `or set KILN_TEST_S3=s3rver to run only against s3rver.`,
     );
   }
@@ -95,7 +95,6 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd pool default pg autoscale mode = off
 mon allow pool size one = true
-mon allow pool delete = true
 mon warn on pool no redundancy = false
 mon max pg per osd = 1000
 osd crush chooseleaf type = 0
@@ -168,7 +167,7 @@ export async function startRgw(options: RgwStartOptions = {}): Promise<RunningSe
         const pid = Number.parseInt(await readFile(join(d, 'run', file), 'utf8').catch(() => ''), 10);
         if (Number.isInteger(pid) && pid > 1) byName.set(file.slice(0, -'.pid'.length), pid);
       }
-      // radosgw in the foreground writes no pid file in 16.2: fall back to the PIDs we spawned.
+      // Also the PIDs we spawned, in case a daemon died before its pid file was written.
       for (const [name, child] of children) if (child.pid !== undefined && !byName.has(name)) byName.set(name, child.pid);
       const order = ['radosgw', 'osd.0', 'mon.a'];
       const rest = [...byName.keys()].filter((name) => !order.includes(name));
@@ -253,6 +252,8 @@ export async function startRgw(options: RgwStartOptions = {}): Promise<RunningSe
     // radosgw waits for the OSD on its own (it creates its pools once PGs are active): start it now
     // and watch both.
     const rgw = daemon('radosgw', 'radosgw', ['-n', RGW_NAME]);
+    // radosgw 16.2 ignores --pid-file in the foreground: record its PID like the other daemons'.
+    if (rgw.pid !== undefined) await writeFile(join(d, 'run', 'radosgw.pid'), `${rgw.pid}\n`);
     const endpoint = `http://127.0.0.1:${rgwPort}`;
 
     begin('OSD up', logs.osd);

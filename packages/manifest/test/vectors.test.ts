@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isKilnError, parseManifest, resolveAsset, safeParseManifest, type ResolveAssetOptions } from '../src/index.js';
 import { at, readVectors, type InvalidVector, type MigrateVector, type ResolveVector } from './helpers/vectors.js';
@@ -15,6 +16,13 @@ function errorCode(run: () => unknown): string {
   }
   throw new Error('expected an error');
 }
+
+describe('test-vectors files', () => {
+  it.each([['resolve.json'], ['invalid.json'], ['migrate.json']])('%s is formatted as JSON.stringify(cases, null, 2)', (file) => {
+    const text = readFileSync(new URL(`../test-vectors/${file}`, import.meta.url), 'utf8');
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+  });
+});
 
 describe('test-vectors/resolve.json', () => {
   it('has unique case names and well-formed expectations', () => {

@@ -1,16 +1,40 @@
 import { z } from 'zod';
 import { parseInput } from '@kiln/manifest';
 
-/** The S3 storage classes {@link estimateMonthlyCost} prices. */
+/**
+ * The S3 storage classes {@link estimateMonthlyCost} prices.
+ * @example
+ * ```ts
+ * const storageClass: StorageClassName = 'GLACIER_IR';
+ * ```
+ */
 export type StorageClassName = 'STANDARD' | 'STANDARD_IA' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
 
-/** The storage classes, in order of falling storage price. */
+/**
+ * The storage classes, in order of falling storage price.
+ * @example
+ * ```ts
+ * STORAGE_CLASSES.map((c) => DEFAULT_PRICING.storagePerGbMonth[c]); // [0.0245, 0.0125, 0.004, 0.004, 0.0018]
+ * ```
+ */
 export const STORAGE_CLASSES: readonly StorageClassName[] = ['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
 
-/** Bytes in one billed "GB": AWS bills binary gigabytes (GiB, 2^30 bytes) and calls them GB. */
+/**
+ * Bytes in one billed "GB": AWS bills binary gigabytes (GiB, 2^30 bytes) and calls them GB.
+ * @example
+ * ```ts
+ * estimateMonthlyCost({ storedBytesByClass: { STANDARD: 10 * BYTES_PER_GB } }).total; // 0.245
+ * ```
+ */
 export const BYTES_PER_GB = 2 ** 30;
 
-/** Prices in USD used by {@link estimateMonthlyCost}. */
+/**
+ * Prices in USD used by {@link estimateMonthlyCost}.
+ * @example
+ * ```ts
+ * const pricing: Pricing = { ...DEFAULT_PRICING, region: 'eu-west-1', transferOutPerGb: 0.09 };
+ * ```
+ */
 export interface Pricing {
   /** The region the prices are for, for the record. */
   region: string;
@@ -28,6 +52,10 @@ export interface Pricing {
  * S3 list prices for eu-north-1 (Stockholm): Standard $0.0245/GB-month, Standard-IA $0.0125,
  * Glacier Instant Retrieval and Glacier Flexible Retrieval $0.004, Deep Archive $0.0018; PUT $0.005
  * and GET $0.0004 per 1,000 requests; transfer out $0.09/GB.
+ * @example
+ * ```ts
+ * estimateMonthlyCost(usage, DEFAULT_PRICING);
+ * ```
  */
 export const DEFAULT_PRICING: Pricing = {
   region: 'eu-north-1',
@@ -43,7 +71,13 @@ export const DEFAULT_PRICING: Pricing = {
   transferOutPerGb: 0.09,
 };
 
-/** Usage over one month for {@link estimateMonthlyCost}. */
+/**
+ * Usage over one month for {@link estimateMonthlyCost}.
+ * @example
+ * ```ts
+ * const usage: MonthlyUsage = { storedBytesByClass: { STANDARD: 5 * BYTES_PER_GB }, getRequests: 200_000 };
+ * ```
+ */
 export interface MonthlyUsage {
   /** Average bytes stored over the month, by storage class. */
   storedBytesByClass: Partial<Record<StorageClassName, number>>;
@@ -55,7 +89,13 @@ export interface MonthlyUsage {
   transferOutBytes?: number;
 }
 
-/** One priced line of a {@link CostEstimate}. */
+/**
+ * One priced line of a {@link CostEstimate}.
+ * @example
+ * ```ts
+ * { kind: 'requests', name: 'GET', quantity: 200, unit: '1000 requests', unitPrice: 0.0004, cost: 0.08 }
+ * ```
+ */
 export interface CostLine {
   kind: 'storage' | 'requests' | 'transfer';
   /** The storage class, `PUT`, `GET` or `out`. */
@@ -69,7 +109,14 @@ export interface CostLine {
   cost: number;
 }
 
-/** The result of {@link estimateMonthlyCost}; amounts in USD, unrounded. */
+/**
+ * The result of {@link estimateMonthlyCost}; amounts in USD, unrounded.
+ * @example
+ * ```ts
+ * const { total, lines } = estimateMonthlyCost(usage);
+ * const text = `$${total.toFixed(2)}/month over ${lines.length} lines`;
+ * ```
+ */
 export interface CostEstimate {
   storage: number;
   requests: number;

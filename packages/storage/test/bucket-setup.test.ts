@@ -461,11 +461,12 @@ describe('applyBucketSetup (mocked client)', () => {
     policy: cloudFrontOacBucketPolicy({ bucket: 'kiln-assets', distributionArn: 'arn:aws:cloudfront::123456789012:distribution/E1' }),
   };
 
-  it('sends each item with its command and exact input, in BUCKET_SETUP_ORDER', async () => {
+  it('checks the bucket, then sends each item with its command and exact input, in BUCKET_SETUP_ORDER', async () => {
     const { client, sent } = fakeClient();
     const report = await applyBucketSetup(client, 'kiln-assets', full);
     expect(report).toEqual(BUCKET_SETUP_ORDER.map((item) => ({ item, status: 'applied' })));
     expect(sent).toEqual([
+      { command: 'HeadBucketCommand', input: { Bucket: 'kiln-assets' } },
       { command: 'PutBucketVersioningCommand', input: { Bucket: 'kiln-assets', VersioningConfiguration: full.versioning } },
       { command: 'PutBucketEncryptionCommand', input: { Bucket: 'kiln-assets', ServerSideEncryptionConfiguration: full.encryption } },
       { command: 'PutPublicAccessBlockCommand', input: { Bucket: 'kiln-assets', PublicAccessBlockConfiguration: full.publicAccessBlock } },
@@ -483,7 +484,10 @@ describe('applyBucketSetup (mocked client)', () => {
     const { client, sent } = fakeClient();
     const report = await applyBucketSetup(client, 'b', { policy: '{"Version":"2012-10-17","Statement":[]}' });
     expect(report).toEqual([{ item: 'policy', status: 'applied' }]);
-    expect(sent).toEqual([{ command: 'PutBucketPolicyCommand', input: { Bucket: 'b', Policy: '{"Version":"2012-10-17","Statement":[]}' } }]);
+    expect(sent).toEqual([
+      { command: 'HeadBucketCommand', input: { Bucket: 'b' } },
+      { command: 'PutBucketPolicyCommand', input: { Bucket: 'b', Policy: '{"Version":"2012-10-17","Statement":[]}' } },
+    ]);
   });
 
   it('reports 501 / 405 as unsupported and other refusals as failed, and goes on', async () => {
@@ -527,7 +531,47 @@ describe('applyBucketSetup (mocked client)', () => {
         ],
       },
     });
-    expect(sent).toHaveLength(4);
+    expect(sent).toHaveLength(5);
+  });
+
+  it('throws bucket_not_found / access_denied from the HeadBucket check (404 / 403 without a code)', async () => {
+    const missing = fakeClient({ HeadBucketCommand: serviceError('NotFound', 404, 'UnknownError') });
+    await expect(applyBucketSetup(missing.client, 'gone', full)).rejects.toMatchObject({ code: 'bucket_not_found', details: { item: 'bucket' } });
+    expect(missing.sent.map((entry) => entry.command)).toEqual(['HeadBucketCommand']);
+    const forbidden = fakeClient({ HeadBucketCommand: serviceError('Forbidden', 403, 'UnknownError') });
+    await expect(applyBucketSetup(forbidden.client, 'b', full)).rejects.toMatchObject({ code: 'access_denied' });
+    const moved = fakeClient({ HeadBucketCommand: serviceError('PermanentRedirect', 301) });
+    await expect(applyBucketSetup(moved.client, 'b', full)).rejects.toMatchObject({ code: 'io', details: { httpStatus: 301 } });
+  });
+
+  it('reports a CreateBucket answer to a configuration PUT as unsupported (the server ignored the subresource)', async () => {
+    const { client } = fakeClient({
+      PutBucketVersioningCommand: serviceError('BucketAlreadyExists', 409, 'The requested bucket already exists'),
+      PutBucketIntelligentTieringConfigurationCommand: serviceError('BucketAlreadyOwnedByYou', 409),
+    });
+    const report = await applyBucketSetup(client, 'b', { versioning: full.versioning, intelligentTiering: full.intelligentTiering });
+    expect(report).toEqual([
+      { item: 'versioning', status: 'unsupported', error: { code: 'BucketAlreadyExists', httpStatus: 409, message: 'The requested bucket already exists' } },
+      {
+        item: 'intelligentTiering',
+        status: 'unsupported',
+        error: { code: 'BucketAlreadyOwnedByYou', httpStatus: 409, message: 'BucketAlreadyOwnedByYou message' },
+      },
+    ]);
+  });
+
+  it('reports AccessDenied on policy after this call applied BlockPublicPolicy as failed, with a hint', async () => {
+    const { client } = fakeClient({ PutBucketPolicyCommand: serviceError('AccessDenied', 403) });
+    const report = await applyBucketSetup(client, 'b', full);
+    expect(report.find((entry) => entry.item === 'policy')).toEqual({
+      item: 'policy',
+      status: 'failed',
+      error: { code: 'AccessDenied', httpStatus: 403, message: 'AccessDenied message', hint: expect.stringMatching(/^Block Public Access \(BlockPublicPolicy\)/) },
+    });
+    expect(report.map((entry) => entry.status)).toEqual(['applied', 'applied', 'applied', 'failed', 'applied', 'applied', 'applied']);
+    // Without a block applied in the same call, AccessDenied on the policy is a permissions problem.
+    const alone = fakeClient({ PutBucketPolicyCommand: serviceError('AccessDenied', 403) });
+    await expect(applyBucketSetup(alone.client, 'b', { policy: full.policy })).rejects.toMatchObject({ code: 'access_denied' });
   });
 
   it.each(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'])('throws access_denied for %s', async (code) => {

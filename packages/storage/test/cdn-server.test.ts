@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FS_META_DIR, fsDriver, fsPresignSignature } from '../src/drivers/fs.js';
+import { keyFromRequestPath } from '../src/serve/request-key.js';
 import { CDN_SERVER_DEFAULTS, type CdnServer, createCdnRequestHandler, startCdnServer } from '../src/serve/index.js';
 
 const SECRET = 'cdn-test-secret-0123456789';
@@ -122,6 +123,13 @@ beforeAll(async () => {
   await writeFile(join(root, '.kiln', 'secret.txt.json'), JSON.stringify({ contentType: 'text/plain', metadata: {}, bytes: 28, etag: 'x' }));
   await symlink(join(dir, 'secret.txt'), join(root, 't', 'run', 'link.txt'));
   await writeFile(join(root, FS_META_DIR, 't', 'run', 'link.txt.json'), JSON.stringify({ contentType: 'text/plain', metadata: {}, bytes: 28, etag: 'y' }));
+  // A sidecar for the key `.kiln/meta/t/run/model_3d/scene.glb.json`, so that a server without the
+  // `.kiln/` rule would serve the internal sidecar of scene.glb.
+  await mkdir(join(root, FS_META_DIR, FS_META_DIR, 't', 'run', 'model_3d'), { recursive: true });
+  await writeFile(
+    join(root, FS_META_DIR, FS_META_DIR, 't', 'run', 'model_3d', 'scene.glb.json.json'),
+    JSON.stringify({ contentType: 'application/json', metadata: {}, bytes: 1, etag: 'z' }),
+  );
   // A malformed sidecar.
   await writeFile(join(root, 't', 'run', 'broken.bin'), 'data');
   await writeFile(join(root, FS_META_DIR, 't', 'run', 'broken.bin.json'), '{ not json');
@@ -513,7 +521,6 @@ describe('paths', () => {
 
   it.each([
     `/${FS_META_DIR}/t/run/model_3d/scene.glb.json`,
-    '/.KILN/meta/t/run/model_3d/scene.glb.json',
     '/%2ekiln/meta/t/run/model_3d/scene.glb.json',
     '/.kiln/secret.txt.json',
     '/.kiln/tmp',
@@ -524,6 +531,36 @@ describe('paths', () => {
     const res = await raw(server.url, path);
     expect(res.status).toBe(404);
     expect(res.body.toString()).not.toContain('contentType');
+  });
+});
+
+describe('keyFromRequestPath', () => {
+  it.each([
+    ['/t/run/a%20b.glb', 't/run/a b.glb'],
+    ['/t/run/%252F.glb', 't/run/%2F.glb'],
+    ['/t/.kilnx/a', 't/.kilnx/a'],
+    ['/t/.kiln/a', 't/.kiln/a'],
+  ])('%s → key %s', (path, key) => {
+    expect(keyFromRequestPath(path)).toEqual({ ok: true, key });
+  });
+
+  it.each([
+    ['/.kiln/meta/a.json', 404],
+    ['/.KILN/meta/a.json', 404],
+    ['/.Kiln/tmp/x', 404],
+    ['/a//b', 404],
+    ['/a/b/', 404],
+    ['/a/../b', 400],
+    ['/a/%2E/b', 400],
+    ['/a%2Fb', 400],
+    ['/a%5cb', 400],
+    ['/a\\b', 400],
+    ['/a%00', 400],
+    ['/a%0d%0ab', 400],
+    ['/a%E0%A4%A', 400],
+    ['a/b', 400],
+  ])('%s → %i', (path, status) => {
+    expect(keyFromRequestPath(path)).toMatchObject({ ok: false, status });
   });
 });
 

@@ -36,7 +36,7 @@ describe.skipIf(!target)('retries through a fault-injecting proxy (needs an S3 t
   let bucket: TestBucket;
   let store: AssetStore;
   const admin = target ? makeS3Client(target) : undefined;
-  const isBlobPut = (req: { method?: string; url?: string }) => req.method === 'PUT' && (req.url ?? '').includes('/_blobs/');
+  const isBlobPut = (req: { method?: string | undefined; url?: string | undefined }) => req.method === 'PUT' && (req.url ?? '').includes('/_blobs/');
 
   beforeAll(async () => {
     bucket = await createTestBucket(admin!, 'retry');

@@ -21,20 +21,36 @@ export interface CorsOptions {
   extraAllowedHeaders?: readonly string[];
 }
 
-/** Defaults of {@link corsRules}; `origins` has none. */
+/**
+ * Defaults of {@link corsRules}; `origins` has none.
+ * @example
+ * ```ts
+ * corsRules({ origins: ['https://game.example.com'], maxAgeSeconds: CORS_DEFAULTS.maxAgeSeconds * 2 });
+ * ```
+ */
 export const CORS_DEFAULTS: Required<Omit<CorsOptions, 'origins'>> = {
   allowPut: false,
   maxAgeSeconds: 3600,
   extraAllowedHeaders: [],
 };
 
-/** `ID` of the rule {@link corsRules} writes. */
+/**
+ * `ID` of the rule {@link corsRules} writes.
+ * @example
+ * ```ts
+ * const ours = held.CORSRules?.find((rule) => rule.ID === CORS_RULE_ID);
+ * ```
+ */
 export const CORS_RULE_ID = 'kiln-webgl';
 
 /**
  * Request headers allowed by default. `range` for partial reads (KTX2/Basis and glTF buffer range
  * loaders, video seeks; browsers that predate the Fetch rule making simple ranges safelisted still
  * preflight it), `content-type` for presigned `PUT`s, which sign it.
+ * @example
+ * ```ts
+ * CORS_ALLOWED_HEADERS; // ['range', 'content-type']
+ * ```
  */
 export const CORS_ALLOWED_HEADERS: readonly string[] = ['range', 'content-type'];
 
@@ -42,6 +58,10 @@ export const CORS_ALLOWED_HEADERS: readonly string[] = ['range', 'content-type']
  * Response headers exposed to scripts: `ETag` (multipart uploads and cache checks read it; without
  * it the SDK and Uppy fail with "Could not read the ETag header"), `Content-Length` (progress),
  * `Content-Range` and `Accept-Ranges` (range loaders).
+ * @example
+ * ```ts
+ * CORS_EXPOSE_HEADERS; // ['ETag', 'Content-Length', 'Content-Range', 'Accept-Ranges']
+ * ```
  */
 export const CORS_EXPOSE_HEADERS: readonly string[] = ['ETag', 'Content-Length', 'Content-Range', 'Accept-Ranges'];
 

@@ -24,6 +24,10 @@ export interface LifecycleOptions {
 /**
  * The operators' runbook preset: `STANDARD_IA` at 30 days, `GLACIER` at 90, deletion at 400, and
  * incomplete multipart uploads aborted after 7 days.
+ * @example
+ * ```ts
+ * lifecycleRules({ expireAfterDays: LIFECYCLE_DEFAULTS.expireAfterDays * 2 });
+ * ```
  */
 export const LIFECYCLE_DEFAULTS: Required<LifecycleOptions> = {
   id: 'kiln-assets',

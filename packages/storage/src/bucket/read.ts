@@ -17,20 +17,31 @@ import {
 import { z } from 'zod';
 import { parseInput } from '@kiln/manifest';
 import { throwIfAborted } from '../errors.js';
-import { BUCKET_SETUP_ORDER, type BucketSetupItem } from './apply.js';
+import { assertBucketExists, BUCKET_SETUP_ORDER, type BucketSetupItem } from './apply.js';
 import type { BucketPolicyDocument } from './cloudfront-oac-policy.js';
 import { classifyOrThrow, isUnsupported, type ServerErrorInfo } from './server-errors.js';
 
 /**
  * One item as the server holds it: `present` with its value, `absent` (the server answered "none
  * configured"), `unsupported` (501 / 405) or `failed` (any other refusal, with the answer).
+ * @example
+ * ```ts
+ * const item: BucketSetupReadItem<VersioningConfiguration> = { status: 'present', value: { Status: 'Enabled' } };
+ * ```
  */
 export type BucketSetupReadItem<T> =
   | { status: 'present'; value: T }
   | { status: 'absent' }
   | { status: 'unsupported' | 'failed'; error: ServerErrorInfo };
 
-/** What {@link readBucketSetup} found, one entry per {@link BucketSetupItem}. */
+/**
+ * What {@link readBucketSetup} found, one entry per {@link BucketSetupItem}.
+ * @example
+ * ```ts
+ * const { cors } = await readBucketSetup(client, 'kiln-assets');
+ * const origins = cors.status === 'present' ? cors.value.CORSRules?.[0]?.AllowedOrigins : [];
+ * ```
+ */
 export interface BucketSetupReadback {
   cors: BucketSetupReadItem<CORSConfiguration>;
   lifecycle: BucketSetupReadItem<BucketLifecycleConfiguration>;
@@ -43,7 +54,13 @@ export interface BucketSetupReadback {
   policy: BucketSetupReadItem<BucketPolicyDocument | string>;
 }
 
-/** Options of {@link readBucketSetup}. */
+/**
+ * Options of {@link readBucketSetup}.
+ * @example
+ * ```ts
+ * await readBucketSetup(client, 'kiln-assets', { signal: AbortSignal.timeout(10_000) });
+ * ```
+ */
 export interface ReadBucketSetupOptions {
   /** Stops between items and cancels the request in flight; throws `StorageError` `aborted`. */
   signal?: AbortSignal;
@@ -113,7 +130,10 @@ const READERS: Record<BucketSetupItem, Reader> = {
  * Reads back every item {@link applyBucketSetup} can write, as the server holds it, for round-trip
  * checks and audits. Each item is `present`, `absent`, `unsupported` or `failed`; a missing bucket
  * or refused credentials throw `StorageError` (`bucket_not_found`, `access_denied`) as in
- * {@link applyBucketSetup}.
+ * {@link applyBucketSetup}. Values are the server's, not normalised: servers may reorder lists,
+ * add defaults (`MFADelete: 'Disabled'`, an all-`false` public access block on a bucket that never
+ * had one) or return a rule's filter as the legacy `Prefix`. A server that ignores a subresource
+ * and answers the `GET` as a bucket listing (s3rver, for versioning and tiering) reads as `absent`.
  *
  * @example
  * ```ts
@@ -125,6 +145,7 @@ const READERS: Record<BucketSetupItem, Reader> = {
 export async function readBucketSetup(client: S3Client, bucket: string, options: ReadBucketSetupOptions = {}): Promise<BucketSetupReadback> {
   parseInput(z.object({ bucket: z.string({ error: 'must be a string' }).min(1, 'must not be empty') }), { bucket }, OPERATION);
   const { signal } = options;
+  await assertBucketExists(client, bucket, OPERATION, signal);
   const sendOptions = signal === undefined ? {} : { abortSignal: signal };
   const result: Partial<Record<BucketSetupItem, BucketSetupReadItem<unknown>>> = {};
   for (const item of BUCKET_SETUP_ORDER) {

@@ -45,7 +45,7 @@ export async function openObject(root: string, key: string, logger: CdnLogger): 
   const sidecar = await readSidecar(root, key);
   if (!sidecar) return undefined;
   const cacheControl = sidecar.cacheControl?.trim() ? sidecar.cacheControl : undefined;
-  const ref = undefined as ReturnType<typeof readRef>;
+  const ref = readRef(sidecar.metadata);
   if (!ref) {
     const data = await openData(root, key, logger);
     if (!data) return undefined;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StorageDriver } from '../driver.js';
@@ -55,41 +55,58 @@ export async function receiveUpload(
   }
 
   const tmp = join(config.root, FS_TMP_DIR, `upload-${randomUUID()}`);
+  let outcome: UploadOutcome;
   try {
-    await mkdir(join(config.root, FS_TMP_DIR), { recursive: true });
-    let received;
-    try {
-      received = await receiveToFile(req, tmp, config.maxUploadBytes);
-    } catch (error) {
-      if (error instanceof UploadTooLarge) {
-        tooLarge();
-        return;
-      }
-      if (!req.complete) {
-        res.destroy(); // the client went away: nobody to answer
-        return;
-      }
-      throw error;
-    }
-    const result = await driver.putObject({
-      key,
-      body: { kind: 'file', path: tmp },
-      bytes: received.bytes,
-      contentType: req.headers['content-type'] || 'application/octet-stream',
-      cacheControl,
-      metadata: { [SHA256_META]: received.sha256 },
-      sha256: received.sha256,
-      ifNoneMatch: req.headers['if-none-match']?.trim() === '*',
-    });
-    if (!result.created) {
+    outcome = await storeUpload(driver, req, key, tmp, config.maxUploadBytes, cacheControl);
+  } finally {
+    await rm(tmp, { force: true }); // before any answer: a client never sees leftovers
+  }
+  switch (outcome.kind) {
+    case 'too_large':
+      tooLarge();
+      return;
+    case 'gone':
+      res.destroy(); // the client went away: nobody to answer
+      return;
+    case 'exists':
       sendError(req, res, 412, 'PreconditionFailed', 'An object already exists at this key (If-None-Match: *).');
       return;
-    }
-    res.writeHead(200, { ETag: `"${received.sha256}"`, 'Content-Length': '0', 'Cache-Control': 'no-store' });
-    res.end();
-  } finally {
-    await rm(tmp, { force: true });
+    case 'stored':
+      res.writeHead(200, { ETag: `"${outcome.sha256}"`, 'Content-Length': '0', 'Cache-Control': 'no-store' });
+      res.end();
   }
+}
+
+type UploadOutcome = { kind: 'stored'; sha256: string } | { kind: 'exists' | 'too_large' | 'gone' };
+
+async function storeUpload(
+  driver: StorageDriver,
+  req: IncomingMessage,
+  key: string,
+  tmp: string,
+  maxBytes: number,
+  cacheControl: string,
+): Promise<UploadOutcome> {
+  await mkdir(dirname(tmp), { recursive: true });
+  let received;
+  try {
+    received = await receiveToFile(req, tmp, maxBytes);
+  } catch (error) {
+    if (error instanceof UploadTooLarge) return { kind: 'too_large' };
+    if (!req.complete) return { kind: 'gone' };
+    throw error;
+  }
+  const result = await driver.putObject({
+    key,
+    body: { kind: 'file', path: tmp },
+    bytes: received.bytes,
+    contentType: req.headers['content-type'] || 'application/octet-stream',
+    cacheControl,
+    metadata: { [SHA256_META]: received.sha256 },
+    sha256: received.sha256,
+    ifNoneMatch: req.headers['if-none-match']?.trim() === '*',
+  });
+  return result.created ? { kind: 'stored', sha256: received.sha256 } : { kind: 'exists' };
 }
 
 async function receiveToFile(req: IncomingMessage, path: string, maxBytes: number): Promise<{ bytes: number; sha256: string }> {
