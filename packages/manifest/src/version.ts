@@ -94,7 +94,7 @@ export function migrate(
       { path: 'manifestVersion', message },
     ]);
   }
-  if (version.major > CURRENT_MANIFEST_MAJOR + 1) {
+  if (version.major > CURRENT_MANIFEST_MAJOR) {
     throw new ManifestError(
       'manifest_version_unsupported',
       `${prefix}: manifest version ${String(raw)} is newer than this reader supports (${CURRENT_MANIFEST_MAJOR}.x); upgrade @kiln/manifest`,

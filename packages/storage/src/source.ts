@@ -70,7 +70,8 @@ export async function prepareBody(input: PutBody, options: PrepareOptions): Prom
       throw new StorageError('not_found', `${operation}: cannot read file ${input.path}: ${(error as Error).message}`, { cause: error, details: { path: input.path } });
     }
     if (size > maxBytes) throw tooLarge(operation, size, maxBytes);
-    const hashed = await hashStream(createReadStream(input.path, { highWaterMark: 1 << 20 }), options);
+    // 8 MiB reads: fewer, larger hash updates measured fastest here (see bench/).
+    const hashed = await hashStream(createReadStream(input.path, { highWaterMark: 8 << 20 }), options);
     return { ...hashed, body: { kind: 'file', path: input.path }, cleanup: async () => {} };
   }
   const stream = isWebStream(input) ? Readable.fromWeb(input as WebReadableStream<Uint8Array>) : (input as Readable);

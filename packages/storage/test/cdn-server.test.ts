@@ -784,6 +784,23 @@ describe('presigned PUT', () => {
       expect(await store.headObject(key)).toBeUndefined();
     });
 
+    it('answers 413 from the declared Content-Length, before any body arrives', async () => {
+      const url = new URL(await smallStore.presign({ key: 't/run/upload/huge.bin', method: 'PUT', expiresIn: 60 }));
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'PUT', headers: { 'Content-Length': String(1024 ** 3) }, agent: false },
+          (res) => {
+            resolve(res.statusCode ?? 0);
+            res.resume();
+            req.destroy();
+          },
+        );
+        req.on('error', reject);
+        req.flushHeaders(); // headers only: a server that waits for the body never answers
+      });
+      expect(status).toBe(413);
+    }, 5_000);
+
     it('answers 413 when a chunked body goes over the cap, and cleans up', async () => {
       const key = 't/run/upload/big-chunked.bin';
       const url = new URL(await smallStore.presign({ key, method: 'PUT', expiresIn: 60 }));

@@ -65,10 +65,6 @@ export function createCdnRequestHandler(options: CdnServerOptions): CdnRequestHa
 export async function startCdnServer(options: CdnServerOptions): Promise<CdnServer> {
   const config = resolveCdnOptions(options, 'startCdnServer');
   const server = createServer(createHandler(config));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
   await new Promise<void>((resolvePromise, reject) => {
     const onError = (error: Error) =>
       reject(

@@ -53,7 +53,7 @@ export async function serveObject(
     const rangeHeader = req.headers.range;
     let range = parseRangeHeader(rangeHeader, object.size);
     const ifRange = headerText(req.headers['if-range']);
-    if (false && ifRange !== undefined && !ifRangeAllows(ifRange, strongEtag, object.lastModified)) {
+    if (range.kind !== 'full' && ifRange !== undefined && !ifRangeAllows(ifRange, strongEtag, object.lastModified)) {
       range = { kind: 'full' };
     }
     // A compressed body is another representation: its entity tag is weak (as nginx does).

@@ -36,7 +36,8 @@ export function checkPresignedRequest(request: PresignRequest): PresignCheck {
   const { query } = request;
   const signature = query.get(FS_PRESIGN_PARAMS.signature);
   if (signature === null) return { kind: 'unsigned' };
-  if (request.secret === undefined) {
+  const secret = request.secret;
+  if (secret === undefined) {
     return { kind: 'invalid', reason: 'presigned URLs are not enabled on this server (no signingSecret)' };
   }
   const signedMethod = query.get(FS_PRESIGN_PARAMS.method);
@@ -49,7 +50,7 @@ export function checkPresignedRequest(request: PresignRequest): PresignCheck {
   const expires = Number(expiresParam);
   const verify = (contentType: string) =>
     HEX_SIGNATURE.test(signature) &&
-    verifyFsPresignSignature(request.secret as string, { method, key: request.key, expires, contentType, signature });
+    verifyFsPresignSignature(secret, { method, key: request.key, expires, contentType, signature });
   const matches = method === 'PUT' ? verify(request.contentType) || (request.contentType !== '' && verify('')) : verify('');
   if (!matches) {
     return {
