@@ -626,6 +626,15 @@ describe('presigned GET', () => {
     await unsigned.arrayBuffer();
   });
 
+  it('signs response-content-type: changing or adding it breaks the signature', async () => {
+    const withType = new URL(await store.presign({ key, method: 'GET', expiresIn: 60, responseContentType: 'text/plain' }));
+    withType.searchParams.set('response-content-type', 'text/html');
+    expect((await fetch(withType)).status).toBe(403);
+    const withoutType = new URL(await store.presign({ key, method: 'GET', expiresIn: 60 }));
+    withoutType.searchParams.set('response-content-type', 'text/html');
+    expect((await fetch(withoutType)).status).toBe(403);
+  });
+
   it('refuses an expired URL', async () => {
     const expires = now() - 10;
     const res = await fetch(url('GET', expires, fsPresignSignature(SECRET, 'GET', key, expires)));

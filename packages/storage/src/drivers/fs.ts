@@ -21,7 +21,7 @@ export interface FsDriverOptions {
   /** Directory that holds the objects. Created on first write. */
   root: string;
   /**
-   * Base URL of the local CDN server that serves `root` (see `createCdnServer`). Needed by
+   * Base URL of the local CDN server that serves `root` (see `startCdnServer`). Needed by
    * `presign()`, which returns URLs on this server.
    */
   baseUrl?: string;
@@ -65,6 +65,9 @@ export function verifyFsPresignSignature(
   secret: string,
   input: { method: string; key: string; expires: number; contentType?: string; signature: string },
 ): boolean {
+  // Buffer.from(hex) stops at the first non-hex character: check the shape first, or a valid
+  // signature with junk appended would pass.
+  if (!/^[0-9a-f]{64}$/.test(input.signature)) return false;
   const expected = Buffer.from(fsPresignSignature(secret, input.method, input.key, input.expires, input.contentType), 'hex');
   const given = Buffer.from(input.signature, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -210,7 +213,10 @@ export function fsDriver(options: FsDriverOptions): StorageDriver {
         throw new StorageError('unsupported', 'fsDriver.presign: needs the `baseUrl` and `signingSecret` options');
       }
       const expires = Math.floor(Date.now() / 1000) + input.expiresIn;
-      const signature = fsPresignSignature(signingSecret, input.method, input.key, expires, input.contentType);
+      // The signed type is the request Content-Type of a PUT, or the response override of a GET,
+      // so neither can be changed without breaking the signature.
+      const signedType = input.method === 'PUT' ? input.contentType : input.responseContentType;
+      const signature = fsPresignSignature(signingSecret, input.method, input.key, expires, signedType);
       const url = new URL(input.key.split('/').map(encodeURIComponent).join('/'), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
       url.searchParams.set(FS_PRESIGN_PARAMS.method, input.method);
       url.searchParams.set(FS_PRESIGN_PARAMS.expires, String(expires));
@@ -238,7 +244,9 @@ async function* walk(dir: string): AsyncIterable<string> {
 }
 
 function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  // ENOTDIR: a key below a key that is a file (`a.glb/x`); it does not exist either.
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
 }
 
 function ignoreNotFound(error: unknown): void {

@@ -51,7 +51,11 @@ export function checkPresignedRequest(request: PresignRequest): PresignCheck {
   const verify = (contentType: string) =>
     HEX_SIGNATURE.test(signature) &&
     verifyFsPresignSignature(secret, { method, key: request.key, expires, contentType, signature });
-  const matches = method === 'PUT' ? verify(request.contentType) || (request.contentType !== '' && verify('')) : verify('');
+  // GET URLs sign their `response-content-type` override (empty when there is none).
+  const matches =
+    method === 'PUT'
+      ? verify(request.contentType) || (request.contentType !== '' && verify(''))
+      : verify(query.get('response-content-type') ?? '');
   if (!matches) {
     return {
       kind: 'invalid',

@@ -5,7 +5,7 @@ export type KeyCheck = { ok: true; key: string } | { ok: false; status: 400 | 40
 const INTERNAL_FOLDER = '.kiln';
 
 // C0 controls (NUL included) and DEL.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
