@@ -60,8 +60,8 @@ export type { SyncOptions, SyncProgress, SyncReport } from './sync.js';
 export { GC_GRACE_MS } from './gc.js';
 export type { GcOptions, GcReport } from './gc.js';
 
-export { DEFAULT_PRICING, estimateMonthlyCost } from './cost.js';
-export type { Pricing, CostEstimate } from './cost.js';
+export { DEFAULT_PRICING, BYTES_PER_GB, STORAGE_CLASSES, estimateMonthlyCost } from './cost.js';
+export type { Pricing, CostEstimate, CostLine, MonthlyUsage, StorageClassName } from './cost.js';
 
 export type {
   StorageDriver,
