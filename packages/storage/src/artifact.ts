@@ -16,6 +16,8 @@ export interface ArtifactRecord {
   contentType: string;
   /** Cache-Control of the object that holds the bytes. */
   cacheControl: string;
+  /** `public` artifacts are delivered by CDN URL when the store has a `cdnBaseUrl`; `private` ones by presigned URL. */
+  visibility: 'public' | 'private';
   /** Delivery URL: the CDN URL of the hashed blob when public and a CDN is configured, else a presigned GET URL. */
   url?: string;
   /** True when the bytes were already stored in this tenant and no byte was uploaded. */

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseInput } from '@kiln/manifest';
 import { mapConcurrent } from './concurrency.js';
 import { BLOB_FOLDER, readRef } from './ref.js';
 import type { StoreContext } from './store.js';
@@ -31,7 +33,14 @@ export const GC_GRACE_MS = 24 * 3600 * 1000;
  * run, may share them.
  * @internal
  */
-export async function collectGarbage(context: StoreContext, tenantId: string, options: GcOptions = {}): Promise<GcReport> {
+const optionsSchema = z.object({
+  graceMs: z.number().min(0, 'must be 0 or more').optional(),
+  dryRun: z.boolean().optional(),
+  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+});
+
+export async function collectGarbage(context: StoreContext, tenantId: string, input: GcOptions = {}): Promise<GcReport> {
+  const options = parseInput(optionsSchema, input, 'storage.gc');
   const blobPrefix = `${tenantId}/${BLOB_FOLDER}/`;
   const blobs: { key: string; bytes: number; lastModified?: Date }[] = [];
   const names: string[] = [];

@@ -102,9 +102,10 @@ export async function writeRunManifest(context: StoreContext, tenant: TenantStor
     if (!record) throw new StorageError('not_found', `storage.writeManifest: no artifact ${typeof name === 'string' ? name : nameToString(name)}`);
     return record;
   };
+  // Public artifacts resolve through the manifest's cdnBaseUrl; private ones carry a presigned URL.
   const located = async (record: ArtifactRecord) => ({
     key: record.storageKey,
-    ...(publicCdn === undefined ? { url: await deliveryUrl(context, record) } : {}),
+    ...(publicCdn === undefined || record.visibility === 'private' ? { url: await deliveryUrl(context, record) } : {}),
   });
 
   const assets: Asset[] = await mapConcurrent(inputs, context.concurrency, async (input) => {

@@ -72,7 +72,7 @@ function presignRecord(context: StoreContext, record: ArtifactRecord, expiresIn:
  * @internal
  */
 export async function deliveryUrl(context: StoreContext, record: ArtifactRecord): Promise<string> {
-  if (context.visibility === 'public' && context.cdnBaseUrl !== undefined) {
+  if (record.visibility === 'public' && context.cdnBaseUrl !== undefined) {
     return `${context.cdnBaseUrl}/${record.storageKey.split('/').map(encodeURIComponent).join('/')}`;
   }
   if (!context.driver.capabilities.presign) {

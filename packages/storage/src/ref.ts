@@ -17,6 +17,8 @@ export const REF_META = {
   contentType: 'kiln-content-type',
   /** Size of the artifact in bytes. */
   bytes: 'kiln-bytes',
+  /** `public` or `private`: how `url()` delivers it. */
+  visibility: 'kiln-visibility',
 } as const;
 
 /** Metadata key of the lower-case hex SHA-256 of the bytes, on blobs, refs and plain objects. */

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { DriverBody } from './driver.js';
+import { KilnValidationError } from '@kiln/manifest';
 import { abortError, StorageError } from './errors.js';
 import { SNIFF_BYTES } from './content-type.js';
 
@@ -74,6 +75,7 @@ export async function prepareBody(input: PutBody, options: PrepareOptions): Prom
     const hashed = await hashStream(createReadStream(input.path, { highWaterMark: 8 << 20 }), options);
     return { ...hashed, body: { kind: 'file', path: input.path }, cleanup: async () => {} };
   }
+  assertPutBody(input, operation);
   const stream = isWebStream(input) ? Readable.fromWeb(input as WebReadableStream<Uint8Array>) : (input as Readable);
   await mkdir(options.tmpDir, { recursive: true });
   const spool = join(options.tmpDir, `kiln-spool-${randomUUID()}`);
@@ -87,8 +89,26 @@ export async function prepareBody(input: PutBody, options: PrepareOptions): Prom
   }
 }
 
+/** Throws a `KilnValidationError` naming `body` unless `value` is one of the {@link PutBody} forms. */
+export function assertPutBody(value: unknown, operation: string): asserts value is PutBody {
+  if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) return;
+  if (isPathBody(value) || isWebStream(value) || value instanceof Readable) return;
+  const got =
+    value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object without a non-empty string `path`' : typeof value;
+  throw new KilnValidationError(
+    `${operation}: invalid input: body must be a Uint8Array, ArrayBuffer, string, { path }, Node Readable or web ReadableStream; got ${got}`,
+    [{ path: 'body', message: `unsupported body: ${got}` }],
+  );
+}
+
 function isPathBody(value: unknown): value is { path: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { path?: unknown }).path === 'string' && !(value instanceof Readable);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { path?: unknown }).path === 'string' &&
+    (value as { path: string }).path.length > 0 &&
+    !(value instanceof Readable)
+  );
 }
 
 async function hashStream(

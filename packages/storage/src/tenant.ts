@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { parseInput } from '@kiln/manifest';
 import type { ArtifactRecord } from './artifact.js';
 import { resolveContentType } from './content-type.js';
 import type { ObjectInfo } from './driver.js';
@@ -7,7 +9,7 @@ import { StorageError, throwIfAborted } from './errors.js';
 import { type ArtifactName, parseArtifactKey, resolveKey } from './keys.js';
 import { blobKey, BLOB_FOLDER, readRef, REF_META, SHA256_META } from './ref.js';
 import { withRetry } from './retry.js';
-import { prepareBody, type PutBody } from './source.js';
+import { assertPutBody, prepareBody, type PutBody } from './source.js';
 import type { StoreContext } from './store.js';
 import { UploadHandle } from './upload.js';
 import { presignArtifact, deliveryUrl, type PresignOptions } from './presign.js';
@@ -22,6 +24,8 @@ export const REF_CONTENT_TYPE = 'application/vnd.kiln.ref';
 /** Options of `put()` and `upload()`. */
 export interface PutOptions {
   signal?: AbortSignal;
+  /** Overrides the store's `visibility` for this artifact. */
+  visibility?: 'public' | 'private';
 }
 
 /** Options of `get()`. */
@@ -92,6 +96,7 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
       bytes: ref ? ref.bytes : info.bytes,
       contentType: ref ? ref.contentType : info.contentType,
       cacheControl: (ref ? blob?.cacheControl : info.cacheControl) ?? context.immutableCacheControl,
+      visibility: visibilityOf(info.metadata[REF_META.visibility]) ?? context.visibility,
       ...extra,
     };
   }
@@ -101,7 +106,7 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
     return url === undefined ? record : { ...record, url };
   }
 
-  async function store(handle: UploadHandle, key: string, body: PutBody, signal: AbortSignal): Promise<ArtifactRecord> {
+  async function store(handle: UploadHandle, key: string, body: PutBody, visibility: 'public' | 'private', signal: AbortSignal): Promise<ArtifactRecord> {
     const operation = `storage.put ${key}`;
     handle.update({ state: 'hashing' });
     const prepared = await prepareBody(body, {
@@ -151,6 +156,7 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
           [REF_META.blob]: blob,
           [REF_META.contentType]: contentType,
           [REF_META.bytes]: String(prepared.bytes),
+          [REF_META.visibility]: visibility,
           [SHA256_META]: prepared.sha256,
         },
       };
@@ -193,7 +199,9 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
 
     upload(name, body, options = {}) {
       const key = resolveKey(tenantId, name, 'storage.put');
-      const handle = new UploadHandle(key, (h, signal) => store(h, key, body, signal), options.signal);
+      assertPutBody(body, 'storage.put');
+      const { visibility = context.visibility, signal } = parseInput(putOptionsSchema, options, 'storage.put');
+      const handle = new UploadHandle(key, (h, abort) => store(h, key, body, visibility, abort), signal);
       context.uploads.add(handle);
       return handle;
     },
@@ -249,6 +257,15 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
     gc: (options) => collectGarbage(context, tenantId, options),
   };
   return tenant;
+}
+
+const putOptionsSchema = z.object({
+  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+  visibility: z.enum(['public', 'private']).optional(),
+});
+
+function visibilityOf(value: string | undefined): 'public' | 'private' | undefined {
+  return value === 'public' || value === 'private' ? value : undefined;
 }
 
 /** SHA-256 of zero bytes. */

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseInput } from '@kiln/manifest';
 import { estimateMonthlyCost, type CostEstimate, type Pricing } from './cost.js';
 import { mapConcurrent } from './concurrency.js';
 import { ARTIFACT_TYPES, type ArtifactType, parseArtifactKey } from './keys.js';
@@ -44,7 +46,16 @@ export interface TenantUsage {
  * $0.0004 per 1000 HEADs, cheap even for large tenants.
  * @internal
  */
-export async function tenantUsage(context: StoreContext, tenantId: string, options: UsageOptions = {}): Promise<TenantUsage> {
+const optionsSchema = z.object({
+  pricing: z.custom<Pricing>((v) => typeof v === 'object' && v !== null, 'must be a pricing table').optional(),
+  getRequests: z.number().min(0).optional(),
+  putRequests: z.number().min(0).optional(),
+  transferOutBytes: z.number().min(0).optional(),
+  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+});
+
+export async function tenantUsage(context: StoreContext, tenantId: string, input: UsageOptions = {}): Promise<TenantUsage> {
+  const options = parseInput(optionsSchema, input, 'storage.usage');
   const byType = Object.fromEntries(ARTIFACT_TYPES.map((t) => [t, { objects: 0, bytes: 0 }])) as Record<ArtifactType, UsageCount>;
   const stored: UsageCount = { objects: 0, bytes: 0 };
   const names: { key: string; type: ArtifactType; bytes: number }[] = [];

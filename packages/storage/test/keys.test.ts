@@ -110,3 +110,30 @@ describe('artifact keys', () => {
     expect(() => store.tenant('../x')).toThrow(expect.objectContaining({ code: 'invalid_key' }));
   });
 });
+
+describe('options validation', () => {
+  const store = createAssetStore({ driver: fsDriver({ root: '/nonexistent-kiln-root' }) });
+  const tenant = store.tenant('t');
+
+  it.each([
+    ['gc', () => tenant.gc({ graceMs: -1 }), 'graceMs'],
+    ['usage', () => tenant.usage({ getRequests: -5 }), 'getRequests'],
+    ['presign', () => tenant.presign({ runId: 'r', artifactType: 'image', filename: 'a.png' }, { expiresIn: 700_000 }), 'expiresIn'],
+    ['presign', () => tenant.presign({ runId: 'r', artifactType: 'image', filename: 'a.png' }, { method: 'DELETE' as never }), 'method'],
+    ['sync', () => tenant.sync({ dir: '', runId: 'r' }), 'dir'],
+    ['writeManifest', () => tenant.writeManifest({ runId: '../x' }), 'runId'],
+  ])('%s names the bad field', async (_name, call, field) => {
+    const error = await call().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect((error as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(field);
+  });
+
+  it.each([
+    [{ driver: {} }, 'driver'],
+    [{ driver: fsDriver({ root: '/x' }), cdnBaseUrl: 'ftp://cdn' }, 'cdnBaseUrl'],
+    [{ driver: fsDriver({ root: '/x' }), presignExpiresIn: 0 }, 'presignExpiresIn'],
+    [{ driver: fsDriver({ root: '/x' }), maxBytes: -1 }, 'maxBytes'],
+  ])('createAssetStore refuses %j', (options, field) => {
+    expect(() => createAssetStore(options as never)).toThrow(expect.objectContaining({ code: 'invalid_input', issues: [expect.objectContaining({ path: field })] }));
+  });
+});

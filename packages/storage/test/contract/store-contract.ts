@@ -178,6 +178,47 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(await listAll(setup.driver, `${tenant.tenantId}/`)).toEqual([]);
     });
 
+    it.each([
+      [null, 'null'],
+      [42, 'number'],
+      [{ path: '' }, 'path'],
+      [[1, 2, 3], 'array'],
+    ])('refuses the body %j with a validation error naming body', async (body, what) => {
+      const tenant = store.tenant(freshTenant());
+      const error = await tenant.put({ runId: 'r', artifactType: 'bundle', filename: 'x.bin' }, body as never).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'invalid_input', issues: [{ path: 'body' }] });
+      expect((error as Error).message).toContain(what);
+      expect(await listAll(setup.driver, `${tenant.tenantId}/`)).toEqual([]);
+    });
+
+    it('refuses bad put options', async () => {
+      const tenant = store.tenant(freshTenant());
+      const name = { runId: 'r', artifactType: 'bundle' as const, filename: 'x.bin' };
+      await expect(tenant.put(name, 'x', { visibility: 'secret' as never })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'visibility' }] });
+      await expect(tenant.put(name, 'x', { signal: 'no' as never })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'signal' }] });
+    });
+
+    it('delivers public artifacts by CDN URL and private ones by presigned URL', async (ctx) => {
+      const tenant = store.tenant(freshTenant());
+      const name = (filename: string) => ({ runId: 'r', artifactType: 'model_3d' as const, filename });
+      const pub = await tenant.put(name('pub.glb'), bodyFor('glb', 100));
+      const priv = await tenant.put(name('priv.glb'), bodyFor('glb', 100), { visibility: 'private' });
+      expect(priv.visibility).toBe('private');
+      expect((await tenant.head(name('priv.glb')))?.visibility).toBe('private');
+      if (setup.storeOptions?.cdnBaseUrl) {
+        expect(pub.url).toBe(`${setup.storeOptions.cdnBaseUrl}/${pub.storageKey}`);
+        expect(await tenant.url(name('pub.glb'))).toBe(pub.url);
+      }
+      if (!setup.driver.capabilities.presign) ctx.skip();
+      const url = await tenant.url(name('priv.glb'));
+      expect(url).not.toBe(setup.storeOptions?.cdnBaseUrl ? `${setup.storeOptions.cdnBaseUrl}/${priv.storageKey}` : '');
+      expect(new URL(url).search).toMatch(/Signature/);
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('model/gltf-binary');
+      await res.arrayBuffer();
+    });
+
     it('overwrites a name with new content', async () => {
       const tenant = store.tenant(freshTenant());
       const name = { runId: 'r', artifactType: 'shader' as const, filename: 'water.frag' };
