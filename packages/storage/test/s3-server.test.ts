@@ -57,6 +57,17 @@ for (const target of s3Targets()) {
       expect((await driver.headObject(key))?.bytes).toBe(3 << 20);
     });
 
+    strictOnly(`enforces If-None-Match on multipart completion too${lenient}`, async () => {
+      const key = `race-multipart/${Date.now()}`;
+      const data = bodyFor('bin', 7 << 20);
+      const put = () =>
+        driver.putObject({ key, body: { kind: 'bytes', data }, bytes: data.byteLength, sha256: sha256(data), contentType: 'application/octet-stream', cacheControl: 'no-cache', metadata: {}, ifNoneMatch: true });
+      const results = await Promise.all([put(), put()]);
+      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket.name, Prefix: key }));
+      expect(listed.Uploads ?? []).toEqual([]);
+    });
+
     strictOnly(`two stores racing on the same new content store it once${lenient}`, async () => {
       const tenantId = `race${Date.now()}`;
       const body = bodyFor('glb', 4 << 20);
