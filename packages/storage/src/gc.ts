@@ -27,18 +27,18 @@ export interface GcReport {
 /** Default of {@link GcOptions.graceMs}. */
 export const GC_GRACE_MS = 24 * 3600 * 1000;
 
-/**
- * Mark and sweep over one tenant: every name marks its blob, unmarked blobs older than the grace
- * period are deleted. Deleting a name never deletes bytes at once because another name, in any
- * run, may share them.
- * @internal
- */
 const optionsSchema = z.object({
   graceMs: z.number().min(0, 'must be 0 or more').optional(),
   dryRun: z.boolean().optional(),
   signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
 });
 
+/**
+ * Mark and sweep over one tenant: every name marks its blob, unmarked blobs older than the grace
+ * period are deleted. Deleting a name never deletes bytes at once because another name, in any
+ * run, may share them.
+ * @internal
+ */
 export async function collectGarbage(context: StoreContext, tenantId: string, input: GcOptions = {}): Promise<GcReport> {
   const options = parseInput(optionsSchema, input, 'storage.gc');
   const blobPrefix = `${tenantId}/${BLOB_FOLDER}/`;

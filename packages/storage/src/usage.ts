@@ -40,12 +40,6 @@ export interface TenantUsage {
   monthlyCost: CostEstimate;
 }
 
-/**
- * Scans a tenant's prefix: one listing (1000 keys a page) plus a HEAD per name to read its size
- * from the ref, `concurrency` at a time. S3 has no per-prefix usage API; a scan is exact and, at
- * $0.0004 per 1000 HEADs, cheap even for large tenants.
- * @internal
- */
 const optionsSchema = z.object({
   pricing: z.custom<Pricing>((v) => typeof v === 'object' && v !== null, 'must be a pricing table').optional(),
   getRequests: z.number().min(0).optional(),
@@ -54,6 +48,12 @@ const optionsSchema = z.object({
   signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
 });
 
+/**
+ * Scans a tenant's prefix: one listing (1000 keys a page) plus a HEAD per name to read its size
+ * from the ref, `concurrency` at a time. S3 has no per-prefix usage API; a scan is exact and, at
+ * $0.0004 per 1000 HEADs, cheap even for large tenants.
+ * @internal
+ */
 export async function tenantUsage(context: StoreContext, tenantId: string, input: UsageOptions = {}): Promise<TenantUsage> {
   const options = parseInput(optionsSchema, input, 'storage.usage');
   const byType = Object.fromEntries(ARTIFACT_TYPES.map((t) => [t, { objects: 0, bytes: 0 }])) as Record<ArtifactType, UsageCount>;
