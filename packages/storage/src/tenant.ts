@@ -63,6 +63,13 @@ export interface TenantStore {
   getBytes(name: ArtifactRef, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** Lists artifacts, optionally of one run and type, in key order. */
   list(filter?: { runId?: string; artifactType?: ArtifactName['artifactType']; signal?: AbortSignal }): AsyncIterable<ListedArtifact>;
+  /**
+   * Takes in an object that was uploaded straight to a name (through a presigned PUT URL): hashes
+   * it, stores its bytes as the tenant's content-addressed blob (deduplicated) and turns the name
+   * into a ref. A name that is already a ref is returned as it is. Throws `not_found`, or
+   * `content_mismatch` when the uploaded bytes contradict the extension (the upload is kept).
+   */
+  ingest(name: ArtifactRef, options?: PutOptions): Promise<ArtifactRecord>;
   /** Deletes an artifact's name. Its bytes stay while other names use them; `gc()` reclaims the rest. */
   delete(name: ArtifactRef): Promise<void>;
   /** A presigned GET or PUT URL for a name of this tenant. */
@@ -237,6 +244,18 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
         if (!parsed || (filter.artifactType !== undefined && parsed.artifactType !== filter.artifactType)) continue;
         yield { key: item.key, ...parsed, ...(item.lastModified ? { lastModified: item.lastModified } : {}) };
       }
+    },
+
+    async ingest(name, options = {}) {
+      const key = resolveKey(tenantId, name, 'storage.ingest');
+      const info = await driver.headObject(key, options.signal ? { signal: options.signal } : {});
+      if (!info) throw new StorageError('not_found', `storage.ingest: no object ${key}`, { details: { key } });
+      if (readRef(info.metadata)) {
+        const record = await head(key, options.signal ? { signal: options.signal } : {});
+        if (record) return record;
+      }
+      const { body } = await driver.getObject(key, options.signal ? { signal: options.signal } : {});
+      return tenant.put(key, body, options);
     },
 
     async delete(name) {

@@ -368,5 +368,21 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(Buffer.from(await tenant.getBytes({ runId: 'r', artifactType: 'image', filename: 'up.png' })).equals(Buffer.from(png))).toBe(true);
       await expect(tenant.presign('someone-else/r/image/up.png')).rejects.toMatchObject({ code: 'invalid_key' });
     });
+
+    it('ingests a presigned browser upload into the blob store, deduplicated', async (ctx) => {
+      if (!setup.driver.capabilities.presign) ctx.skip();
+      const tenant = store.tenant(freshTenant());
+      const png = bodyFor('png', 4000);
+      const existing = await tenant.put({ runId: 'r', artifactType: 'image', filename: 'first.png' }, png);
+      const name = { runId: 'r', artifactType: 'image' as const, filename: 'browser.png' };
+      const put = await fetch(await tenant.presign(name, { method: 'PUT' }), { method: 'PUT', body: png, headers: { 'content-type': 'image/png' } });
+      expect(put.status).toBe(200);
+      const record = await tenant.ingest(name);
+      expect(record).toMatchObject({ sha256: sha256(png), storageKey: existing.storageKey, deduplicated: true, contentType: 'image/png' });
+      expect((await tenant.head(name))?.storageKey).toBe(existing.storageKey);
+      expect(Buffer.from(await tenant.getBytes(name)).equals(Buffer.from(png))).toBe(true);
+      expect((await tenant.ingest(name)).sha256).toBe(sha256(png)); // a ref: returned as it is
+      await expect(tenant.ingest({ runId: 'r', artifactType: 'image', filename: 'missing.png' })).rejects.toMatchObject({ code: 'not_found' });
+    });
   });
 }
