@@ -4,4 +4,8 @@ export const systemPackages = {
   // started by test/servers/rgw.ts. ceph-common ships ceph, ceph-authtool and radosgw-admin;
   // ceph-base (a dependency of ceph-mon and ceph-osd, listed for monmaptool) ships monmaptool.
   s3: ['ceph-mon', 'ceph-osd', 'radosgw', 'ceph-common', 'ceph-base'],
+  // The Unity package (packages/unity) is built and tested without Unity: Mono's C# compiler (mcs),
+  // its 4.7.1 reference assemblies (mono-devel), NUnit 2.6 (libnunit-cil-dev) and its console runner,
+  // used by test/unity.test.ts and packages/unity/Tools~/run-tests.mjs.
+  unity: ['mono-mcs', 'mono-devel', 'libnunit-cil-dev', 'nunit-console'],
 };

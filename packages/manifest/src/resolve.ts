@@ -106,9 +106,12 @@ export function resolveAsset(
   if (options.level !== undefined && !(Number.isSafeInteger(options.level) && options.level >= 0)) {
     issues.push({ path: 'level', message: 'must be an integer >= 0' });
   }
+  // The parsed value is the one joined: the schema may normalise (trim) what it accepts.
+  let optionBase: string | undefined;
   if (options.cdnBaseUrl !== undefined) {
     const result = CdnBaseUrlSchema.safeParse(options.cdnBaseUrl);
-    if (!result.success) {
+    if (result.success) optionBase = result.data;
+    else {
       for (const issue of result.error.issues) {
         issues.push({ path: formatPath(['cdnBaseUrl', ...issue.path]), message: issue.message });
       }
@@ -139,7 +142,7 @@ export function resolveAsset(
   }
 
   const source: Asset | LodVariant = level === 0 ? asset : (lods[level - 1] as LodVariant);
-  const base = options.cdnBaseUrl ?? manifest.cdnBaseUrl;
+  const base = optionBase ?? manifest.cdnBaseUrl;
   let url: string;
   if (source.url !== undefined) {
     url = source.url;

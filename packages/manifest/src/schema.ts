@@ -36,7 +36,8 @@ export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
  * Pattern of a storage key: not empty, no leading `/`, no `..` path segment, no control character.
  * Each `/`-separated segment is percent-encoded when the key is joined to a CDN base URL.
  */
-export const STORAGE_KEY_PATTERN = /^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$))[^\x00-\x1f\x7f]+$/;
+// `[\s\S]`, not `.`: `.` stops at line separators (U+2028), which would let `a\u2028/../x` through.
+export const STORAGE_KEY_PATTERN = /^(?!\/)(?![\s\S]*?(?:^|\/)\.\.(?:\/|$))[^\x00-\x1f\x7f]+$/;
 
 const LONE_SURROGATE = /\p{Cs}/u;
 const CONTENT_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;.*)?$/;
