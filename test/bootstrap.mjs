@@ -62,7 +62,7 @@ step('installing dependencies');
 run('pnpm', ['install', '--frozen-lockfile', '--reporter=append-only']);
 
 if (mode === 'test') {
-  ensureSystemPackages(['s3', 'unity']);
+  ensureSystemPackages(['s3', 'unity', 'browser']);
   step('building packages');
   run('pnpm', ['run', 'build']);
   step('type-checking');

@@ -8,4 +8,8 @@ export const systemPackages = {
   // its 4.7.1 reference assemblies (mono-devel), NUnit 2.6 (libnunit-cil-dev) and its console runner,
   // used by test/unity.test.ts and packages/unity/Tools~/run-tests.mjs.
   unity: ['mono-mcs', 'mono-devel', 'libnunit-cil-dev', 'nunit-console'],
+  // Headless Chromium for @kiln/three's browser tests and `pnpm bench:three` (driven by
+  // playwright-core at /usr/bin/chromium; WebGL runs on its bundled SwiftShader, no GPU). Its
+  // dependencies bring the libraries and, through fontconfig, a font; the pages draw no text.
+  browser: ['chromium'],
 };

@@ -1,0 +1,139 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { GEOMETRY_CODECS, PRESET_NAMES, TEXTURE_MODES, type GeometryCodec, type PresetName, type TextureMode } from '@kiln/optimize';
+import { UsageError } from '../../usage.js';
+
+/** `kiln optimize --help`. */
+export const OPTIMIZE_HELP = `Usage: kiln optimize <input…> [options]
+
+Optimise .glb files, or .gltf files with their .bin and images, into self-contained GLBs.
+Inputs are files, folders (every .glb/.gltf inside, processed in parallel) or globs.
+
+Options:
+  -o, --out <path>         Output .glb (one input) or folder. Default: <name>.opt.glb beside each input
+  --preset <name>          mobile | pc | console | web (texture cap, texture codec, geometry codec)
+  --geometry <codec>       meshopt | draco | none (default meshopt)
+  --textures <mode>        webp | ktx2 | keep (default webp)
+  --max-texture <px>       Largest texture side (default: the preset's, or no cap)
+  --max-triangles <n>      Triangle budget: simplify until under it, or fail
+  --allow-over-budget      Warn instead of failing when --max-triangles cannot be met
+  --prune-attributes       Drop vertex attributes no material uses (such as UVs of untextured meshes)
+  --lods <ratios>          LOD ratios, such as 0.5,0.25,0.1: writes <name>.lod1.glb, …
+  --concurrency <n>        Files processed at once, and KTX2 worker threads (default: cores, at most 4)
+  --validate <mode>        error | warn | off: new validator issues fail, warn or are not checked (default error)
+  --json                   Print the reports as JSON on stdout (progress stays on stderr)
+  --quiet                  No progress output
+  --verbose                Debug log and stack traces on stderr
+  -h, --help               This help
+
+Exit codes: 0 ok, 1 a file failed (nothing is written for it), 2 bad usage.`;
+
+/** Options of `kiln optimize` after parsing. */
+export interface OptimizeCommandOptions {
+  inputs: string[];
+  out: string | null;
+  preset: PresetName | null;
+  geometry: GeometryCodec | null;
+  textures: TextureMode | null;
+  maxTexture: number | null;
+  maxTriangles: number | null;
+  allowOverBudget: boolean;
+  pruneAttributes: boolean;
+  lods: number[];
+  concurrency: number;
+  validate: 'error' | 'warn' | 'off';
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  help: boolean;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | null {
+  if (value === undefined) return null;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function positiveInt(flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${flag} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+function ratios(value: string | undefined): number[] {
+  if (value === undefined) return [];
+  const list = value.split(',').map((s) => s.trim());
+  const numbers = list.map(Number);
+  if (list.some((s) => s === '') || numbers.some((n) => !Number.isFinite(n) || n <= 0 || n >= 1)) {
+    throw new UsageError(`--lods must be ratios between 0 and 1 separated by commas, such as 0.5,0.25,0.1, got "${value}"`);
+  }
+  if (numbers.some((n, i) => i > 0 && n >= (numbers[i - 1] as number))) throw new UsageError(`--lods must be strictly decreasing, got "${value}"`);
+  return numbers;
+}
+
+/** Parses `kiln optimize` arguments; throws {@link UsageError} on bad usage. */
+export function parseOptimizeArgs(argv: readonly string[]): OptimizeCommandOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(usageMessage((error as Error).message));
+  }
+  const v = parsed.values;
+  const options: OptimizeCommandOptions = {
+    inputs: parsed.positionals,
+    out: v.out ?? null,
+    preset: oneOf('preset', v.preset, PRESET_NAMES),
+    geometry: oneOf('geometry', v.geometry, GEOMETRY_CODECS),
+    textures: oneOf('textures', v.textures, TEXTURE_MODES),
+    maxTexture: positiveInt('max-texture', v['max-texture']),
+    maxTriangles: positiveInt('max-triangles', v['max-triangles']),
+    allowOverBudget: v['allow-over-budget'] ?? false,
+    pruneAttributes: v['prune-attributes'] ?? false,
+    lods: ratios(v.lods),
+    concurrency: positiveInt('concurrency', v.concurrency) ?? Math.max(1, Math.min(4, availableParallelism())),
+    validate: oneOf('validate', v.validate, ['error', 'warn', 'off'] as const) ?? 'error',
+    json: v.json ?? false,
+    quiet: v.quiet ?? false,
+    verbose: v.verbose ?? false,
+    help: v.help ?? false,
+  };
+  if (options.maxTexture !== null && options.maxTexture < 4) throw new UsageError(`--max-texture must be at least 4, got ${options.maxTexture}`);
+  if (!options.help && options.inputs.length === 0) throw new UsageError('no input: give .glb/.gltf files, folders or globs');
+  return options;
+}
+
+/** node:util's parseArgs messages, shortened to one line. */
+function usageMessage(message: string): string {
+  const first = (message.split('\n')[0] ?? message).replace(/\.$/, '');
+  const unknown = /^Unknown option '([^']+)'/.exec(first);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const option = /^Option '(-[^' ]+)[^']*'/.exec(first);
+  if (option && /argument is ambiguous|argument missing/.test(first)) return `${option[1]} needs a value (write ${option[1]}=VALUE for a value starting with "-")`;
+  return first;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      preset: { type: 'string' },
+      geometry: { type: 'string' },
+      textures: { type: 'string' },
+      'max-texture': { type: 'string' },
+      'max-triangles': { type: 'string' },
+      'allow-over-budget': { type: 'boolean' },
+      'prune-attributes': { type: 'boolean' },
+      lods: { type: 'string' },
+      concurrency: { type: 'string' },
+      validate: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

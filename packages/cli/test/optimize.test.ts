@@ -1,0 +1,267 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT, runCli, type CliIO } from '../src/index.js';
+import { cubeDocument, pbrDocument, sphereDocument, toGlb, toGltfFiles } from '../../optimize/test/helpers/fixtures.js';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..', '..');
+const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
+
+class Capture {
+  text = '';
+  constructor(readonly isTTY = false) {}
+  write(chunk: string) {
+    this.text += chunk;
+    return true;
+  }
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kiln-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function kiln(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const io: CliIO = { stdout, stderr, cwd: dir };
+  const code = await runCli(argv, io);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+async function files(): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, prefix: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(d, e.name), `${prefix}${e.name}/`);
+      else out.push(`${prefix}${e.name}`);
+    }
+  };
+  await walk(dir, '');
+  return out.sort();
+}
+
+/** Rewrites a GLB's JSON chunk. */
+function editGlbJson(glb: Uint8Array, edit: (json: Record<string, any>) => void): Uint8Array {
+  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
+  const jsonLength = view.getUint32(12, true);
+  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
+  edit(json);
+  let text = JSON.stringify(json);
+  while (text.length % 4) text += ' ';
+  const jsonBytes = new TextEncoder().encode(text);
+  const rest = glb.subarray(20 + jsonLength);
+  const out = new Uint8Array(20 + jsonBytes.length + rest.length);
+  out.set(glb.subarray(0, 12));
+  new DataView(out.buffer).setUint32(8, out.length, true);
+  new DataView(out.buffer).setUint32(12, jsonBytes.length, true);
+  new DataView(out.buffer).setUint32(16, 0x4e4f534a, true);
+  out.set(jsonBytes, 20);
+  out.set(rest, 20 + jsonBytes.length);
+  return out;
+}
+
+describe('kiln', () => {
+  it('prints help, and exits 2 without a command or with an unknown one', async () => {
+    expect(await kiln('--help')).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('optimize') });
+    expect((await kiln()).code).toBe(EXIT.usage);
+    const unknown = await kiln('bake');
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.stderr).toBe('kiln: unknown command "bake" (commands: optimize; see kiln --help)\n');
+    expect((await kiln('optimize', '--help')).stdout).toContain('Usage: kiln optimize <input…> [options]');
+  });
+});
+
+describe('kiln optimize: usage errors exit 2 with one line and write nothing', () => {
+  it.each([
+    [['optimize'], 'kiln optimize: no input: give .glb/.gltf files, folders or globs (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--frobnicate'], 'kiln optimize: unknown option --frobnicate (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--preset', 'phone'], 'kiln optimize: --preset must be one of mobile, pc, console, web, got "phone" (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--lods', '0.25,0.5'], 'kiln optimize: --lods must be strictly decreasing, got "0.25,0.5" (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--max-triangles', '-3'], 'kiln optimize: --max-triangles needs a value (write --max-triangles=VALUE for a value starting with "-") (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--max-triangles=-3'], 'kiln optimize: --max-triangles must be a positive integer, got "-3" (see kiln optimize --help)'],
+    [['optimize', 'a.glb', 'b.glb', '-o', 'one.glb'], 'kiln optimize: no such file or folder: b.glb (see kiln optimize --help)'],
+    [['optimize', 'missing.glb'], 'kiln optimize: no such file or folder: missing.glb (see kiln optimize --help)'],
+    [['optimize', 'models/*.glb'], 'kiln optimize: no .glb or .gltf file matches models/*.glb (see kiln optimize --help)'],
+  ])('%j', async (argv, message) => {
+    await writeFile(join(dir, 'a.glb'), await toGlb(cubeDocument()));
+    const before = await files();
+    const result = await kiln(...argv);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toBe(`${message}\n`);
+    expect(result.stdout).toBe('');
+    expect(await files()).toEqual(before);
+  });
+});
+
+describe('kiln optimize: bad input exits 1 with one clear line, no stack trace, nothing written', () => {
+  const cases: [string, () => Promise<Record<string, Uint8Array>>, string, RegExp][] = [
+    ['not glTF', async () => ({ 'photo.glb': new TextEncoder().encode('definitely not a model') }), 'photo.glb', /^kiln optimize: photo\.glb: not glTF: neither a GLB \(no "glTF" magic\) nor glTF JSON \[not_gltf\]$/],
+    [
+      'a truncated GLB',
+      async () => {
+        const glb = await toGlb(sphereDocument());
+        return { 'cut.glb': glb.subarray(0, 1000) };
+      },
+      'cut.glb',
+      /^kiln optimize: cut\.glb: truncated GLB: the header declares \d+ bytes, the file has 1000 \[truncated_glb\]$/,
+    ],
+    [
+      'a missing external resource',
+      async () => {
+        const { gltf, resources } = await toGltfFiles(sphereDocument());
+        const rest = Object.fromEntries(Object.entries(resources).filter(([uri]) => !uri.endsWith('.bin')));
+        return { 'scene.gltf': gltf, ...rest };
+      },
+      'scene.gltf',
+      /^kiln optimize: scene\.gltf: missing external resource "[^"]+\.bin" \(.+\) \[missing_resource\]$/,
+    ],
+    [
+      'an unsupported required extension',
+      async () => ({
+        'ext.glb': editGlbJson(await toGlb(cubeDocument()), (json) => {
+          json['extensionsUsed'] = ['VENDOR_magic_mesh'];
+          json['extensionsRequired'] = ['VENDOR_magic_mesh'];
+        }),
+      }),
+      'ext.glb',
+      /^kiln optimize: ext\.glb: unsupported required extension: VENDOR_magic_mesh \[unsupported_extension\]$/,
+    ],
+    [
+      'an image that cannot be decoded',
+      async () => {
+        const { gltf, resources } = await toGltfFiles(await pbrDocument(16, 16));
+        return { 'paint.gltf': gltf, ...resources, 'normal.png': new Uint8Array(200).fill(9) };
+      },
+      'paint.gltf',
+      /^kiln optimize: paint\.gltf: image "normal" \(normal\.png, image\/png, 200 bytes\) cannot be decoded: .+ \[image_decode\]$/,
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, make, input, line) => {
+    for (const [name, data] of Object.entries(await make())) await writeFile(join(dir, name), data);
+    const before = await files();
+    const result = await kiln('optimize', input, '--lods', '0.5', '--quiet');
+    expect(result.code).toBe(EXIT.failure);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(result.stdout).toBe('');
+    expect(await files()).toEqual(before);
+  });
+
+  it('prints the stack trace with --verbose', async () => {
+    await writeFile(join(dir, 'photo.glb'), new TextEncoder().encode('nope'));
+    const result = await kiln('optimize', 'photo.glb', '--verbose', '--quiet');
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.stderr).toMatch(/\[not_gltf\]\nOptimizeError: not glTF.*\n\s+at /);
+  });
+
+  it('still writes the good files of a batch and exits 1', async () => {
+    await writeFile(join(dir, 'good.glb'), await toGlb(cubeDocument()));
+    await writeFile(join(dir, 'bad.glb'), new Uint8Array([1, 2, 3]));
+    const result = await kiln('optimize', 'good.glb', 'bad.glb', '--quiet');
+    expect(result.code).toBe(EXIT.failure);
+    expect(await files()).toEqual(['bad.glb', 'good.glb', 'good.opt.glb']);
+    expect(result.stderr.trim().split('\n')).toEqual(['kiln optimize: bad.glb: not glTF: neither a GLB (no "glTF" magic) nor glTF JSON [not_gltf]']);
+  });
+
+  it('fails on an unreachable triangle budget, and warns with --allow-over-budget', async () => {
+    await writeFile(join(dir, 'cube.glb'), await toGlb(cubeDocument()));
+    const failed = await kiln('optimize', 'cube.glb', '--max-triangles', '4', '--quiet');
+    expect(failed.code).toBe(EXIT.failure);
+    expect(failed.stderr).toMatch(/^kiln optimize: cube\.glb: triangle budget 4 unreachable: 12 triangles .* \[budget_unreachable\]\n$/);
+    expect(await files()).toEqual(['cube.glb']);
+    const warned = await kiln('optimize', 'cube.glb', '--max-triangles', '4', '--allow-over-budget', '--json', '--quiet');
+    expect(warned.code).toBe(EXIT.ok);
+    const [result] = JSON.parse(warned.stdout);
+    expect(result.report.budget).toMatchObject({ maxTriangles: 4, triangles: 12, met: false });
+    expect(result.report.warnings[0]).toMatch(/^triangle budget 4 unreachable/);
+  });
+});
+
+describe('kiln optimize: files, folders and globs', () => {
+  it('optimises a folder in parallel into -o, keeping its layout, with LODs and a JSON report', async () => {
+    await mkdir(join(dir, 'assets', 'props'), { recursive: true });
+    await writeFile(join(dir, 'assets', 'sphere.glb'), await toGlb(sphereDocument(64, 32)));
+    await writeFile(join(dir, 'assets', 'props', 'cube.glb'), await toGlb(cubeDocument()));
+    const result = await kiln('optimize', 'assets', '-o', 'out', '--lods', '0.5,0.25', '--json', '--concurrency', '2');
+    expect(result.code).toBe(EXIT.ok);
+    expect(await files()).toEqual([
+      'assets/props/cube.glb',
+      'assets/sphere.glb',
+      'out/props/cube.glb',
+      'out/props/cube.lod1.glb',
+      'out/props/cube.lod2.glb',
+      'out/sphere.glb',
+      'out/sphere.lod1.glb',
+      'out/sphere.lod2.glb',
+    ]);
+    const reports = JSON.parse(result.stdout) as { input: string; ok: boolean; lods: { achievedRatio: number }[]; lodDescriptor: unknown[]; report: { after: { bytes: number } } }[];
+    expect(reports.map((r) => [r.input, r.ok])).toEqual([
+      ['assets/props/cube.glb', true],
+      ['assets/sphere.glb', true],
+    ]);
+    const sphere = reports[1]!;
+    expect(sphere.lods.map((l) => l.achievedRatio)).toEqual([expect.closeTo(0.5, 1), expect.closeTo(0.25, 1)]);
+    expect(sphere.lodDescriptor).toHaveLength(2);
+    expect(sphere.report.after.bytes).toBe((await readFile(join(dir, 'out', 'sphere.glb'))).byteLength);
+    // Plain progress lines on a non-TTY stderr.
+    expect(result.stderr).toContain('assets/sphere.glb: geometry');
+    expect(result.stderr).toMatch(/assets\/sphere\.glb → out\/sphere\.glb: [\d,]+ → [\d,]+ B/);
+  });
+
+  it('expands globs, skips its own outputs on a second run, and prints the report table', async () => {
+    await mkdir(join(dir, 'm'));
+    await writeFile(join(dir, 'm', 'a.glb'), await toGlb(cubeDocument()));
+    await writeFile(join(dir, 'm', 'b.glb'), await toGlb(sphereDocument()));
+    expect((await kiln('optimize', 'm/*.glb', '--quiet')).code).toBe(EXIT.ok);
+    expect(await files()).toEqual(['m/a.glb', 'm/a.opt.glb', 'm/b.glb', 'm/b.opt.glb']);
+    const again = await kiln('optimize', 'm', '--quiet');
+    expect(again.code).toBe(EXIT.ok);
+    expect(again.stdout.match(/^m\/[ab]\.glb: preset none/gm)).toHaveLength(2);
+    expect(await files()).toEqual(['m/a.glb', 'm/a.opt.glb', 'm/b.glb', 'm/b.opt.glb']);
+  });
+
+  it('draws progress bars on a TTY', async () => {
+    await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(32, 32)));
+    const stderr = new Capture(true);
+    const code = await runCli(['optimize', 'paint.glb', '-o', 'paint-out.glb'], { stdout: new Capture(), stderr, cwd: dir });
+    expect(code).toBe(EXIT.ok);
+    expect(stderr.text).toContain('paint.glb → paint-out.glb');
+    expect(await files()).toEqual(['paint-out.glb', 'paint.glb']);
+  });
+});
+
+describe('the kiln binary', () => {
+  it('exits with the code, keeps the KTX2 encoder noise out of stdout and prints clean JSON', async () => {
+    await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(32, 32)));
+    await writeFile(join(dir, 'broken.glb'), new Uint8Array([103, 108, 84, 70, 2, 0, 0, 0, 0, 1, 0, 0]));
+    const bin = join(root, 'packages', 'cli', 'src', 'bin.ts');
+    const node = ['--import', tsx, '--conditions', 'source', bin];
+    const ok = await run(process.execPath, [...node, 'optimize', 'paint.glb', '--textures', 'ktx2', '--json', '--quiet'], { cwd: dir });
+    const [result] = JSON.parse(ok.stdout);
+    expect(result.report.textureReports.map((t: { codec: string }) => t.codec).sort()).toEqual([
+      'ktx2-etc1s',
+      'ktx2-etc1s',
+      'ktx2-uastc',
+      'ktx2-uastc',
+      'ktx2-uastc',
+      'ktx2-uastc',
+      'ktx2-uastc',
+    ]);
+    expect(ok.stderr).toBe('');
+    const failed = await run(process.execPath, [...node, 'optimize', 'broken.glb'], { cwd: dir }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: EXIT.failure, stdout: '' });
+    expect((failed as { stderr: string }).stderr.trim().split('\n').at(-1)).toBe('kiln optimize: broken.glb: truncated GLB: the header declares 256 bytes, the file has 12 [truncated_glb]');
+  });
+});

@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import type { Document, Mesh, NodeIO } from '@gltf-transform/core';
+import { cloneDocument } from '@gltf-transform/functions';
+import { OptimizeError } from './errors.js';
+import { loadDeps, type OptimizeDeps } from './deps.js';
+import { countTriangles, primitiveTriangles } from './geometry/count.js';
+import { geometryCodec } from './geometry/codec.js';
+import { simplifyDocument } from './geometry/simplify.js';
+import { keepingPrune, optimizeTransforms } from './pipeline.js';
+import { parseInput, type OptimizeInput, type ParsedInput } from './input.js';
+import { createIO } from './io.js';
+import { toGltfTransformLogger } from './logger.js';
+import { lodDescriptor, sceneRadius, type LodDescriptorEntry, type LodResult } from './lods.js';
+import { isDocument, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
+import type { OptimizeStage } from './progress.js';
+import type { AssetSize, BudgetReport, LodReport, MeshReport, OptimizeReport, StageReport, TextureReport } from './report.js';
+import { createBasisDecoder } from './textures/basis-decoder.js';
+import { readKtx2Info } from './textures/ktx2-header.js';
+import { createKtx2Pool } from './textures/ktx2-pool.js';
+import type { Ktx2Encoder } from './textures/types.js';
+import { addedIssues, validateGltf, type ValidationSummary } from './validate.js';
+
+/** What {@link optimize} returns. */
+export interface OptimizeResult {
+  /** The optimised model (LOD0): one self-contained GLB. */
+  glb: Uint8Array;
+  /** One self-contained GLB per requested LOD ratio, in order. */
+  lods: LodResult[];
+  /** Switch points of the distinct LOD levels, ready for the manifest (see `toManifestLods`). */
+  lodDescriptor: LodDescriptorEntry[];
+  report: OptimizeReport;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function imageBytes(document: Document): number {
+  return document
+    .getRoot()
+    .listTextures()
+    .reduce((n, t) => n + (t.getImage()?.byteLength ?? 0), 0);
+}
+
+function extensionNames(document: Document): string[] {
+  return document
+    .getRoot()
+    .listExtensionsUsed()
+    .map((e) => e.extensionName)
+    .sort();
+}
+
+const usesExtension = (parsed: ParsedInput | null, document: Document | null, name: string) =>
+  (parsed?.jsonDoc.json.extensionsUsed ?? []).includes(name) || (document ? extensionNames(document).includes(name) : false);
+
+/** Checks that every image decodes far enough to give its size, before any heavy work starts. */
+async function probeImages(parsed: ParsedInput, deps: OptimizeDeps): Promise<void> {
+  await Promise.all(
+    parsed.images.map(async (image) => {
+      const details = [image.uri !== null && image.uri !== image.label ? image.uri : null, image.mimeType || 'unknown type', `${image.bytes.byteLength} bytes`];
+      const what = `image "${image.label}" (${details.filter(Boolean).join(', ')})`;
+      try {
+        if (image.mimeType === 'image/ktx2') {
+          readKtx2Info(image.bytes);
+          return;
+        }
+        const meta = await deps.sharp(image.bytes).metadata();
+        if (!meta.width || !meta.height) throw new Error('no dimensions');
+      } catch (error) {
+        throw new OptimizeError('image_decode', `${what} cannot be decoded: ${(error as Error).message.replace(/[\s:]+$/, '')}`, { cause: error });
+      }
+    }),
+  );
+}
+
+/**
+ * Optimises a glTF model for shipping: lossless cleanup, an optional triangle budget, textures
+ * (WebP or KTX2), the geometry codec, LOD variants, and the validator before and after. The input
+ * is GLB bytes, a `.gltf` with its resources, or a glTF Transform Document (left unchanged).
+ *
+ * @throws {OptimizeError} on bad input (`not_gltf`, `truncated_glb`, `missing_resource`,
+ *   `unsupported_extension`, `image_decode`, `invalid_gltf`), an unreachable budget
+ *   (`budget_unreachable`, unless `onBudgetUnreachable: 'warn'`), or an output with new validator
+ *   errors or warnings (`validation_failed`, unless `validate` is `warn` or `off`).
+ * @throws {KilnValidationError} on invalid options.
+ */
+export async function optimize(input: OptimizeInput, options?: OptimizeOptions): Promise<OptimizeResult> {
+  const o = resolveOptions(options);
+  const started = performance.now();
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    o.logger.warn(`optimize(${o.name}): ${message}`);
+  };
+  const stages: StageReport[] = [];
+  let document: Document | null = null;
+  const stage = async <T>(name: OptimizeStage, fn: () => Promise<T> | T): Promise<T> => {
+    o.onProgress({ type: 'stage', stage: name, state: 'start' });
+    const entry: StageReport = { stage: name, ms: 0, triangles: 0 };
+    stages.push(entry);
+    const t = performance.now();
+    const value = await fn();
+    entry.ms = Math.round((performance.now() - t) * 10) / 10;
+    entry.triangles = document ? countTriangles(document) : 0;
+    o.onProgress({ type: 'stage', stage: name, state: 'end', ms: entry.ms });
+    return value;
+  };
+
+  // Read and check the input.
+  const parsed = isDocument(input) ? null : parseInput(input);
+  const needDraco = o.geometry === 'draco' || usesExtension(parsed, isDocument(input) ? input : null, 'KHR_draco_mesh_compression');
+  const deps = await loadDeps(needDraco);
+  const io = createIO(deps, o.logger);
+  if (parsed) await probeImages(parsed, deps);
+
+  const validateInput = async (): Promise<ValidationSummary | null> => {
+    if (parsed) return validateGltf(parsed.validatorBytes, { resources: parsed.resources, uri: o.name });
+    return validateGltf(await io.writeBinary(input as Document), { uri: o.name });
+  };
+  const validationBefore = o.validate === 'off' ? Promise.resolve(null) : stage('validate-input', validateInput);
+  const doc: Document = await stage('read', async () => {
+    try {
+      document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
+    } catch (error) {
+      throw new OptimizeError('invalid_gltf', `invalid glTF: ${(error as Error).message}`, { cause: error });
+    }
+    return document;
+  });
+  doc.setLogger(toGltfTransformLogger(o.logger));
+  const before: AssetSize = parsed
+    ? { bytes: parsed.bytes, textureBytes: parsed.textureBytes, geometryBytes: parsed.bytes - parsed.textureBytes, triangles: countTriangles(doc) }
+    : await (async () => {
+        const glb = await io.writeBinary(doc);
+        const textureBytes = imageBytes(doc);
+        return { bytes: glb.byteLength, textureBytes, geometryBytes: glb.byteLength - textureBytes, triangles: countTriangles(doc) };
+      })();
+  const extensionsBefore = extensionNames(doc);
+  const meshesBefore = doc
+    .getRoot()
+    .listMeshes()
+    .map((mesh, i) => ({ name: mesh.getName() || `mesh ${i}`, triangles: countTrianglesOfMesh(mesh) }));
+
+  // The pipeline: cleanup, budget, textures, geometry codec, one stage each.
+  let budget: BudgetReport | null = null;
+  const meshErrors = new Map<string, number>();
+  const textureReports: TextureReport[] = [];
+  let lodBase: Document | null = null;
+  const ownPool = o.textures === 'ktx2' && !o.ktx2Encoder ? createKtx2Pool({ ...(o.concurrency ? { workers: o.concurrency } : {}), logger: o.logger }) : null;
+  try {
+    const encoder: Ktx2Encoder | null = o.ktx2Encoder ?? ownPool;
+    const decoder = o.textures === 'ktx2' && o.measureQuality ? (o.ktx2Decoder === undefined ? createBasisDecoder() : o.ktx2Decoder) : null;
+    const pipeline = optimizeTransforms({
+      pruneAttributes: o.pruneAttributes,
+      geometry: o.geometry,
+      meshoptEncoder: deps.meshoptEncoder,
+      ...(o.maxTriangles !== null
+        ? {
+            budget: {
+              simplifier: deps.simplifier,
+              maxTriangles: o.maxTriangles,
+              error: o.budgetError,
+              onUnreachable: o.onBudgetUnreachable,
+              onResult: (report, result) => {
+                budget = report;
+                for (const m of result.meshes) meshErrors.set(m.name, m.error);
+              },
+              onWarning: warn,
+            },
+          }
+        : {}),
+      textures: {
+        mode: o.textures,
+        sharp: deps.sharp,
+        maxSize: o.maxTextureSize,
+        webp: o.webp,
+        ktx2: o.ktx2,
+        ktx2Encoder: encoder,
+        ktx2Decoder: decoder,
+        measureQuality: o.measureQuality,
+        // WebP: sharp already uses every core per image; two at once overlap decode and encode.
+        // KTX2: one more than the workers, so that the next image is ready when one is free.
+        parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : 2,
+        logger: o.logger,
+        onTexture: (report) => textureReports.push(report),
+        onWarning: warn,
+        onProgress: o.onProgress,
+      },
+    });
+    for (const { stage: name, transform } of pipeline) {
+      // LOD variants start from LOD0 as it is before the geometry codec.
+      if (name === 'geometry' && o.lods.length > 0) lodBase = cloneDocument(doc);
+      await stage(name, () => doc.transform(transform));
+    }
+  } finally {
+    await ownPool?.dispose();
+  }
+  textureReports.sort((a, b) => a.index - b.index);
+
+  const glb = await stage('write', () => io.writeBinary(doc));
+  const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: countTriangles(doc) };
+  after.geometryBytes = after.bytes - after.textureBytes;
+
+  const validation = await checkValidation(o, await validationBefore, () => stage('validate-output', () => validateGltf(glb, { uri: o.name })), warn);
+
+  // LODs.
+  const lods: LodResult[] = [];
+  const lodReports: LodReport[] = [];
+  if (lodBase) {
+    const baseTriangles = countTriangles(lodBase);
+    for (const [i, ratio] of o.lods.entries()) {
+      const level = i + 1;
+      const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles));
+      if (!lod.distinct) warn(`LOD ${level} (ratio ${ratio}) stalled at ${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0) at the error bound ${o.lodError}: not in the LOD descriptor`);
+      lods.push(lod);
+      lodReports.push(report);
+    }
+  }
+  const descriptor = lodDescriptor(lods, lodBase ? sceneRadius(lodBase) : 1, o.lodSwitch);
+
+  const meshes: MeshReport[] = doc
+    .getRoot()
+    .listMeshes()
+    .map((mesh, i) => {
+      const name = mesh.getName() || `mesh ${i}`;
+      return { name, trianglesBefore: meshesBefore.find((m) => m.name === name)?.triangles ?? 0, triangles: countTrianglesOfMesh(mesh), error: meshErrors.get(name) ?? 0 };
+    });
+
+  const report: OptimizeReport = {
+    name: o.name,
+    preset: o.preset,
+    geometry: o.geometry,
+    textures: o.textures,
+    before,
+    after,
+    extensionsBefore,
+    extensionsAfter: extensionNames(doc),
+    stages,
+    meshes,
+    textureReports,
+    budget,
+    lods: lodReports,
+    validation,
+    warnings,
+    ms: Math.round(performance.now() - started),
+  };
+  return { glb, lods, lodDescriptor: descriptor, report };
+}
+
+function countTrianglesOfMesh(mesh: Mesh): number {
+  return mesh.listPrimitives().reduce((n, p) => n + primitiveTriangles(p), 0);
+}
+
+async function checkValidation(
+  o: ResolvedOptions,
+  before: ValidationSummary | null,
+  validateOutput: () => Promise<ValidationSummary>,
+  warn: (message: string) => void,
+): Promise<OptimizeReport['validation']> {
+  if (o.validate === 'off') return { before: null, after: null, added: [] };
+  const after = await validateOutput();
+  const added = addedIssues(before, after);
+  if (added.length > 0) {
+    const list = added.map((a) => `${a.code} (${a.severity}, ${a.before} → ${a.after}): ${a.message}`).join('; ');
+    const message = `the output adds validator issues: ${list}`;
+    if (o.validate === 'error') throw new OptimizeError('validation_failed', message, { details: { added } });
+    warn(message);
+  }
+  return { before, after, added };
+}
+
+async function buildLod(
+  base: Document,
+  level: number,
+  ratio: number,
+  baseTriangles: number,
+  o: ResolvedOptions,
+  deps: OptimizeDeps,
+  io: NodeIO,
+  previousTriangles: number,
+): Promise<{ lod: LodResult; report: LodReport }> {
+  const doc = cloneDocument(base);
+  doc.setLogger(toGltfTransformLogger(o.logger));
+  const result = await simplifyDocument(doc, { simplifier: deps.simplifier, goal: { ratio }, error: o.lodError });
+  await doc.transform(keepingPrune(o.pruneAttributes));
+  await doc.transform(geometryCodec({ codec: o.geometry, meshoptEncoder: deps.meshoptEncoder }));
+  const glb = await io.writeBinary(doc);
+  const triangles = countTriangles(doc);
+  const achievedRatio = baseTriangles > 0 ? Math.round((triangles / baseTriangles) * 10000) / 10000 : 1;
+  const distinct = triangles < previousTriangles;
+  let validation: LodReport['validation'] = null;
+  if (o.validate !== 'off') {
+    const v = await validateGltf(glb, { uri: `${o.name} lod${level}` });
+    validation = { errors: v.errors, warnings: v.warnings, infos: v.infos, hints: v.hints };
+  }
+  const lod: LodResult = { level, requestedRatio: ratio, achievedRatio, triangles, error: result.error, glb, bytes: glb.byteLength, sha256: sha256(glb), distinct };
+  return { lod, report: { level, requestedRatio: ratio, achievedRatio, triangles, error: result.error, bytes: glb.byteLength, distinct, validation } };
+}

@@ -1,0 +1,80 @@
+import type { Transform } from '@gltf-transform/core';
+import { dedup, prune, resample, weld } from '@gltf-transform/functions';
+import { geometryCodec } from './geometry/codec.js';
+import { triangleBudget, type TriangleBudgetOptions } from './geometry/budget.js';
+import { PRESETS, type GeometryCodec, type PresetName } from './presets.js';
+import type { OptimizeStage } from './progress.js';
+import { compressTextures, type CompressTexturesOptions } from './textures/compress.js';
+
+/** A transform with the stage name it reports under. */
+export interface NamedTransform {
+  stage: OptimizeStage;
+  transform: Transform;
+}
+
+/** Options of {@link optimizeTransforms}. */
+export interface OptimizeTransformsOptions {
+  /** Drop vertex attributes no material uses. Default false. */
+  pruneAttributes?: boolean;
+  /** Triangle budget; omitted: no simplification. */
+  budget?: TriangleBudgetOptions;
+  /** Texture step; omitted: textures untouched. */
+  textures?: CompressTexturesOptions;
+  geometry: GeometryCodec;
+  /** meshoptimizer's `MeshoptEncoder`, required for `meshopt`. */
+  meshoptEncoder?: unknown;
+}
+
+/** The prune settings Kiln uses: keeps named empty nodes (sockets), extras and solid textures. */
+export function keepingPrune(pruneAttributes = false): Transform {
+  return prune({ keepLeaves: true, keepAttributes: !pruneAttributes, keepExtras: true, keepSolidTextures: true, keepIndices: true });
+}
+
+/**
+ * The cleanup every run starts with: dedup, prune (see {@link keepingPrune}), weld, resample.
+ * Lossless except resample's 1e-4 tolerance on redundant keyframes.
+ */
+export function cleanupTransforms(options: { pruneAttributes?: boolean } = {}): NamedTransform[] {
+  return [
+    { stage: 'dedup', transform: dedup() },
+    { stage: 'prune', transform: keepingPrune(options.pruneAttributes) },
+    { stage: 'weld', transform: weld() },
+    { stage: 'resample', transform: resample({ cleanup: false }) },
+  ];
+}
+
+/**
+ * The whole pipeline as an array of named glTF Transform transforms: cleanup, the triangle
+ * budget, textures, then the geometry codec. `optimize` runs it stage by stage; it can also be
+ * spread into `document.transform(...)`.
+ */
+export function optimizeTransforms(options: OptimizeTransformsOptions): NamedTransform[] {
+  return [
+    ...cleanupTransforms(options),
+    ...(options.budget ? [{ stage: 'budget' as const, transform: triangleBudget(options.budget) }] : []),
+    ...(options.textures ? [{ stage: 'textures' as const, transform: compressTextures(options.textures) }] : []),
+    { stage: 'geometry', transform: geometryCodec({ codec: options.geometry, meshoptEncoder: options.meshoptEncoder }) },
+  ];
+}
+
+/** Encoders a preset needs, injected (gltf-transform style). */
+export interface PresetEncoders {
+  sharp: CompressTexturesOptions['sharp'];
+  meshoptEncoder: unknown;
+  /** Required by presets that use KTX2 (`mobile`, `pc`, `console`): such as {@link createKtx2Pool}. */
+  ktx2Encoder?: CompressTexturesOptions['ktx2Encoder'];
+}
+
+/**
+ * A preset as an array of transforms, for use with glTF Transform directly:
+ * `await document.transform(...presetTransforms('web', { sharp, meshoptEncoder: MeshoptEncoder }))`.
+ * Write the document with an I/O that has the meshopt encoder registered.
+ */
+export function presetTransforms(preset: PresetName, encoders: PresetEncoders): Transform[] {
+  const settings = PRESETS[preset];
+  return optimizeTransforms({
+    geometry: settings.geometry,
+    meshoptEncoder: encoders.meshoptEncoder,
+    textures: { mode: settings.textures, sharp: encoders.sharp, maxSize: settings.maxTextureSize, ktx2Encoder: encoders.ktx2Encoder ?? null, measureQuality: false },
+  }).map((t) => t.transform);
+}

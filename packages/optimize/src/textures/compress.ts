@@ -1,0 +1,298 @@
+import type { Document, Texture, Transform } from '@gltf-transform/core';
+import { EXTTextureWebP, KHRTextureBasisu } from '@gltf-transform/extensions';
+import { createTransform } from '@gltf-transform/functions';
+import type { TextureCodec } from '@kiln/manifest';
+import type sharpDefault from 'sharp';
+import { OptimizeError } from '../errors.js';
+import { SILENT_LOGGER, type OptimizeLogger } from '../logger.js';
+import { KTX2_DEFAULTS, WEBP_DEFAULTS, type Ktx2Options, type WebpOptions } from '../options.js';
+import type { TextureMode } from '../presets.js';
+import type { OptimizeProgress } from '../progress.js';
+import type { TextureReport } from '../report.js';
+import { readKtx2Info } from './ktx2-header.js';
+import { psnr } from './psnr.js';
+import { fitWithin, ktx2Size } from './size.js';
+import { textureUse, type TextureUse } from './slots.js';
+import type { Ktx2Decoder, Ktx2EncodeSettings, Ktx2Encoder } from './types.js';
+
+/** sharp's default export. */
+export type Sharp = typeof sharpDefault;
+
+const NAME = 'textures';
+
+/** Options of {@link compressTextures}. */
+export interface CompressTexturesOptions {
+  /** `webp`, `ktx2` or `keep`. */
+  mode: TextureMode;
+  /** sharp, injected (gltf-transform style). */
+  sharp: Sharp;
+  /** Largest side in pixels, or `null` for no cap. */
+  maxSize?: number | null;
+  webp?: WebpOptions;
+  ktx2?: Ktx2Options;
+  /** Required for `ktx2`. */
+  ktx2Encoder?: Ktx2Encoder | null;
+  /** Decodes KTX2 for PSNR; `null` skips KTX2 PSNR. */
+  ktx2Decoder?: Ktx2Decoder | null;
+  /** Measure PSNR. */
+  measureQuality?: boolean;
+  /** Textures processed at once on the main thread (decode, resize, WebP). */
+  parallel?: number;
+  logger?: OptimizeLogger;
+  onTexture?: (report: TextureReport) => void;
+  onWarning?: (message: string) => void;
+  onProgress?: (event: OptimizeProgress) => void;
+}
+
+/** Defaults of {@link CompressTexturesOptions}. */
+export const COMPRESS_TEXTURES_DEFAULTS = Object.freeze({ maxSize: null, measureQuality: true, parallel: 4 });
+
+interface Raster {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+const CODEC_BY_MIME: Record<string, TextureCodec> = {
+  'image/webp': 'webp',
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/avif': 'avif',
+};
+
+/** @internal Decodes to 8-bit sRGB-interpreted RGBA, optionally resampled (lanczos3) to `size`. */
+export async function decodeRgba(sharp: Sharp, bytes: Uint8Array, size?: [number, number], original?: [number, number]): Promise<Raster> {
+  let image = sharp(bytes);
+  if (size && (!original || size[0] !== original[0] || size[1] !== original[1])) image = image.resize(size[0], size[1], { fit: 'fill', kernel: 'lanczos3' });
+  const { data, info } = await image.toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+function textureLabel(texture: Texture, index: number): string {
+  return texture.getName() || texture.getURI() || `texture ${index}`;
+}
+
+/** @internal KTX2 settings for a texture's use: ETC1S sRGB for colour, UASTC linear for data. */
+export function ktx2Settings(use: TextureUse, options: Required<Ktx2Options>): Ktx2EncodeSettings {
+  const color = use.colorSpace === 'srgb';
+  return {
+    uastc: !color && !options.etc1sEverywhere,
+    srgb: color,
+    normalMap: use.normalMap,
+    mipmaps: options.mipmaps,
+    etc1sQuality: options.etc1sQuality,
+    etc1sEffort: options.etc1sEffort,
+    uastcQuality: options.uastcQuality,
+    zstd: options.zstd,
+    rdo: options.rdo,
+  };
+}
+
+async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Re-encodes every texture: WebP through sharp (a re-encode larger than the original is never
+ * kept), or KTX2 through an injected encoder with per-slot settings (ETC1S sRGB for colour,
+ * UASTC + Zstandard linear for normal and data maps, mipmaps, power-of-two sizes within the cap
+ * and 12 Mpix). Sets `EXT_texture_webp` / `KHR_texture_basisu` as required extensions when used.
+ * `keep` leaves images untouched but still checks that each decodes.
+ */
+export function compressTextures(options: CompressTexturesOptions): Transform {
+  const webp = { ...WEBP_DEFAULTS, ...options.webp };
+  const ktx2 = { ...KTX2_DEFAULTS, ...options.ktx2 };
+  const maxSize = options.maxSize ?? COMPRESS_TEXTURES_DEFAULTS.maxSize;
+  const measure = options.measureQuality ?? COMPRESS_TEXTURES_DEFAULTS.measureQuality;
+  const logger = options.logger ?? SILENT_LOGGER;
+  const { sharp } = options;
+  if (options.mode === 'ktx2' && !options.ktx2Encoder) throw new OptimizeError('encoder_failed', `${NAME}: ktx2 mode needs a ktx2Encoder`);
+
+  return createTransform(NAME, async (document: Document) => {
+    const textures = document.getRoot().listTextures();
+    let warnedNoDecoder = false;
+
+    const processOne = async (texture: Texture, index: number): Promise<void> => {
+      const label = textureLabel(texture, index);
+      options.onProgress?.({ type: 'texture', index, total: textures.length, name: label, state: 'start' });
+      const start = performance.now();
+      const source = texture.getImage();
+      const mime = texture.getMimeType();
+      const use = textureUse(texture);
+      if (!source) return;
+
+      const base = {
+        index,
+        name: label,
+        slots: use.slots,
+        colorSpace: use.colorSpace,
+        mimeBefore: mime,
+        bytesBefore: source.byteLength,
+      };
+
+      if (mime === 'image/ktx2') {
+        const info = readKtx2Info(source);
+        options.onTexture?.({
+          ...base,
+          codec: info.colorModel === 'ETC1S' ? 'ktx2-etc1s' : 'ktx2-uastc',
+          mimeAfter: mime,
+          bytesAfter: source.byteLength,
+          widthBefore: info.width,
+          heightBefore: info.height,
+          width: info.width,
+          height: info.height,
+          psnr: null,
+          kept: true,
+          ktx2: info,
+          ms: performance.now() - start,
+        });
+        return;
+      }
+
+      let meta: { width: number; height: number; hasAlpha: boolean };
+      let reference: Raster | undefined;
+      try {
+        const m = await sharp(source).metadata();
+        if (!m.width || !m.height) throw new Error('no dimensions');
+        meta = { width: m.width, height: m.height, hasAlpha: m.hasAlpha === true };
+      } catch (error) {
+        throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
+      }
+
+      const decodeReference = async (size: [number, number]): Promise<Raster> => {
+        try {
+          return await decodeRgba(sharp, source, size, [meta.width, meta.height]);
+        } catch (error) {
+          throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
+        }
+      };
+
+      if (options.mode === 'keep') {
+        await decodeReference([meta.width, meta.height]);
+        options.onTexture?.({
+          ...base,
+          codec: CODEC_BY_MIME[mime] ?? 'other',
+          mimeAfter: mime,
+          bytesAfter: source.byteLength,
+          widthBefore: meta.width,
+          heightBefore: meta.height,
+          width: meta.width,
+          height: meta.height,
+          psnr: null,
+          kept: true,
+          ms: performance.now() - start,
+        });
+        return;
+      }
+
+      if (options.mode === 'webp') {
+        const size = fitWithin(meta.width, meta.height, maxSize);
+        const resized = size[0] !== meta.width || size[1] !== meta.height;
+        reference = await decodeReference(size);
+        // Encode from the decoded (and resized) pixels: one decode per texture. Opaque images
+        // lose the alpha channel that decoding added, so that WebP stores none.
+        const raster = reference;
+        const pipeline = () => {
+          const image = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 4 } });
+          return meta.hasAlpha ? image : image.removeAlpha();
+        };
+        const candidates: { bytes: Uint8Array; mime: string; kept: boolean }[] = [];
+        const webpBytes = await pipeline().webp({ quality: webp.quality, effort: webp.effort }).toBuffer();
+        candidates.push({ bytes: new Uint8Array(webpBytes), mime: 'image/webp', kept: false });
+        if (!resized) {
+          candidates.push({ bytes: source, mime, kept: true });
+        } else if (mime === 'image/png' || mime === 'image/jpeg') {
+          const same = mime === 'image/png' ? await pipeline().png({ compressionLevel: 9 }).toBuffer() : await pipeline().jpeg({ quality: 90, mozjpeg: true }).toBuffer();
+          candidates.push({ bytes: new Uint8Array(same), mime, kept: false });
+        }
+        const best = candidates.reduce((a, b) => (b.bytes.byteLength < a.bytes.byteLength ? b : a));
+        if (!best.kept) {
+          texture.setImage(best.bytes).setMimeType(best.mime);
+          if (texture.getURI()) texture.setURI(texture.getURI().replace(/\.[a-z0-9]+$/i, '') + (best.mime === 'image/webp' ? '.webp' : best.mime === 'image/png' ? '.png' : '.jpg'));
+        } else {
+          logger.debug(`${NAME}: "${label}": kept the original (${source.byteLength} B): WebP was ${webpBytes.byteLength} B`);
+        }
+        let quality: number | null = null;
+        if (measure && !best.kept) quality = psnr(reference.data, (await decodeRgba(sharp, best.bytes)).data);
+        options.onTexture?.({
+          ...base,
+          codec: CODEC_BY_MIME[best.mime] ?? 'other',
+          mimeAfter: best.mime,
+          bytesAfter: best.bytes.byteLength,
+          widthBefore: meta.width,
+          heightBefore: meta.height,
+          width: size[0],
+          height: size[1],
+          psnr: quality,
+          kept: best.kept,
+          ms: performance.now() - start,
+        });
+        return;
+      }
+
+      // KTX2
+      const size = ktx2Size(meta.width, meta.height, maxSize);
+      reference = await decodeReference(size);
+      const settings = ktx2Settings(use, ktx2);
+      if (use.slots.length > 1 && use.colorSpace === 'srgb' && use.slots.some((s) => !/baseColor|emissive|sheenColor|specularColor|diffuse/i.test(s))) {
+        options.onWarning?.(`texture "${label}" is used as colour and as data (${use.slots.join(', ')}): encoded as colour (ETC1S, sRGB)`);
+      }
+      const encoder = options.ktx2Encoder as Ktx2Encoder;
+      const bytes = await encoder.encode({ rgba: reference.data, width: size[0], height: size[1], settings, label });
+      const info = readKtx2Info(bytes);
+      texture.setImage(bytes).setMimeType('image/ktx2');
+      if (texture.getURI()) texture.setURI(texture.getURI().replace(/\.[a-z0-9]+$/i, '') + '.ktx2');
+      let quality: number | null = null;
+      if (measure && options.ktx2Decoder) {
+        const decoded = await options.ktx2Decoder.decode(bytes);
+        quality = psnr(reference.data, decoded.rgba);
+      } else if (measure && !warnedNoDecoder) {
+        warnedNoDecoder = true;
+        options.onWarning?.('KTX2 PSNR not measured: no KTX2 decoder (install "three", whose Basis transcoder is used)');
+      }
+      options.onTexture?.({
+        ...base,
+        codec: settings.uastc ? 'ktx2-uastc' : 'ktx2-etc1s',
+        mimeAfter: 'image/ktx2',
+        bytesAfter: bytes.byteLength,
+        widthBefore: meta.width,
+        heightBefore: meta.height,
+        width: size[0],
+        height: size[1],
+        psnr: quality,
+        kept: false,
+        ktx2: info,
+        ms: performance.now() - start,
+      });
+    };
+
+    await runLimited(textures, options.parallel ?? COMPRESS_TEXTURES_DEFAULTS.parallel, async (texture, index) => {
+      await processOne(texture, index);
+      options.onProgress?.({ type: 'texture', index, total: textures.length, name: textureLabel(texture, index), state: 'end' });
+    });
+
+    // Required, without fallback images: a single self-contained GLB carries one image per texture.
+    const mimes = new Set(textures.map((t) => t.getMimeType()));
+    syncExtension(document, EXTTextureWebP, mimes.has('image/webp'));
+    syncExtension(document, KHRTextureBasisu, mimes.has('image/ktx2'));
+  });
+}
+
+function syncExtension(document: Document, extension: typeof EXTTextureWebP | typeof KHRTextureBasisu, used: boolean): void {
+  const existing = document.getRoot().listExtensionsUsed().find((e) => e.extensionName === extension.EXTENSION_NAME);
+  if (used) (existing ?? document.createExtension(extension as typeof EXTTextureWebP)).setRequired(true);
+  else existing?.dispose();
+}

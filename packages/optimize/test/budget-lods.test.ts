@@ -1,0 +1,104 @@
+import { AssetSchema, LodVariantSchema } from '@kiln/manifest';
+import { describe, expect, it } from 'vitest';
+import { countTriangles, optimize, OptimizeError, toManifestLods } from '../src/index.js';
+import { cubeDocument, SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
+import { glbJson, readGlb } from './helpers/read.js';
+
+const SHA = 'a'.repeat(64);
+
+describe('triangle budget (maxTriangles)', () => {
+  it('simplifies under the budget and reports the triangles reached and the error', async () => {
+    const dense = sphereDocument(64, 32); // 64 × 31 × 2 = 3968 triangles
+    const { glb, report } = await optimize(await toGlb(dense), { maxTriangles: 1500, budgetError: 0.05 });
+    expect(report.before.triangles).toBe(3968);
+    expect(report.budget).toMatchObject({ maxTriangles: 1500, trianglesBefore: 3968, met: true, errorBound: 0.05 });
+    expect(report.budget!.triangles).toBeLessThanOrEqual(1500);
+    expect(report.budget!.triangles).toBeGreaterThan(1000); // aims at the budget, not far below it
+    expect(report.budget!.error).toBeGreaterThan(0);
+    expect(report.budget!.error).toBeLessThanOrEqual(0.05);
+    expect(report.after.triangles).toBe(report.budget!.triangles);
+    expect(countTriangles(await readGlb(glb))).toBe(report.budget!.triangles);
+    expect(report.meshes[0]).toMatchObject({ name: 'sphere', trianglesBefore: 3968, triangles: report.budget!.triangles });
+    expect(report.stages.find((s) => s.stage === 'budget')?.triangles).toBe(report.budget!.triangles);
+    expect(report.validation.added).toEqual([]);
+  });
+
+  it('does nothing when the model is already under budget', async () => {
+    const { report } = await optimize(await toGlb(sphereDocument()), { maxTriangles: 5000 });
+    expect(report.budget).toMatchObject({ triangles: SPHERE_TRIANGLES, met: true, error: 0 });
+  });
+
+  it('fails clearly when the budget cannot be met within the error bound', async () => {
+    // A cube cannot lose a triangle without a large error.
+    const error = await optimize(await toGlb(cubeDocument()), { maxTriangles: 4, budgetError: 0.001 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptimizeError);
+    expect((error as OptimizeError).code).toBe('budget_unreachable');
+    expect((error as OptimizeError).message).toMatch(/^triangle budget 4 unreachable: 12 triangles at the error bound 0\.001/);
+  });
+
+  it('warns instead when asked, and reports the triangles actually reached', async () => {
+    const { report } = await optimize(await toGlb(cubeDocument()), { maxTriangles: 4, budgetError: 0.001, onBudgetUnreachable: 'warn' });
+    expect(report.budget).toMatchObject({ maxTriangles: 4, triangles: 12, met: false });
+    expect(report.warnings).toEqual([expect.stringMatching(/^triangle budget 4 unreachable: 12 triangles/)]);
+  });
+});
+
+describe('LODs', () => {
+  it('writes one self-contained GLB per ratio and reports the ratios reached', async () => {
+    const { glb, lods, lodDescriptor, report } = await optimize(await toGlb(sphereDocument(64, 32)), { lods: [0.5, 0.25, 0.1] });
+    expect(lods.map((l) => l.level)).toEqual([1, 2, 3]);
+    expect(lods.map((l) => l.requestedRatio)).toEqual([0.5, 0.25, 0.1]);
+    const lod0 = countTriangles(await readGlb(glb));
+    for (const lod of lods) {
+      const doc = await readGlb(lod.glb);
+      const triangles = countTriangles(doc);
+      expect(lod.triangles).toBe(triangles);
+      expect(lod.achievedRatio).toBeCloseTo(triangles / lod0, 4);
+      expect(lod.achievedRatio).toBeLessThanOrEqual(lod.requestedRatio + 0.02);
+      expect(lod.bytes).toBe(lod.glb.byteLength);
+      expect(lod.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(lod.error).toBeGreaterThan(0);
+      // Self-contained: one embedded buffer set, no external URIs; same codec as LOD0.
+      const json = glbJson(lod.glb);
+      expect(json['buffers'].every((b: { uri?: string }) => b.uri === undefined)).toBe(true);
+      expect(json['extensionsRequired']).toContain('EXT_meshopt_compression');
+      expect(doc.getRoot().listMaterials()).toHaveLength(1);
+    }
+    expect(lods[0]!.triangles).toBeLessThan(lod0);
+    expect(lods[1]!.triangles).toBeLessThan(lods[0]!.triangles);
+    expect(report.lods.map((l) => ({ level: l.level, achievedRatio: l.achievedRatio, triangles: l.triangles }))).toEqual(
+      lods.map((l) => ({ level: l.level, achievedRatio: l.achievedRatio, triangles: l.triangles })),
+    );
+    expect(report.lods.every((l) => l.validation?.errors === 0 && l.validation.warnings === 0)).toBe(true);
+
+    // The descriptor: screen coverage by default, strictly decreasing, ready for the manifest.
+    const distinct = lods.filter((l) => l.distinct);
+    expect(lodDescriptor.map((d) => d.level)).toEqual(distinct.map((l) => l.level));
+    expect(lodDescriptor.every((d, i) => i === 0 || d.screenCoverage! < lodDescriptor[i - 1]!.screenCoverage!)).toBe(true);
+    expect(lodDescriptor[0]!.screenCoverage).toBeCloseTo(0.5 * lods[0]!.achievedRatio, 6);
+    const variants = toManifestLods(lodDescriptor, (d) => ({ key: `run/model_3d/sphere.lod${d.level}.glb` }));
+    for (const v of variants) expect(LodVariantSchema.safeParse(v).success).toBe(true);
+    const asset = AssetSchema.safeParse({ id: 'sphere', type: 'model_3d', contentType: 'model/gltf-binary', bytes: glb.byteLength, sha256: SHA, key: 'run/model_3d/sphere.glb', triangles: lod0, lods: variants });
+    expect(asset.success).toBe(true);
+  });
+
+  it('can express switch points as increasing distances', async () => {
+    const { lodDescriptor } = await optimize(await toGlb(sphereDocument(64, 32)), { lods: [0.5, 0.25], lodSwitch: { measure: 'switchDistance' } });
+    expect(lodDescriptor).toHaveLength(2);
+    expect(lodDescriptor[0]!.screenCoverage).toBeUndefined();
+    expect(lodDescriptor[0]!.switchDistance).toBeGreaterThan(0);
+    expect(lodDescriptor[1]!.switchDistance).toBeGreaterThan(lodDescriptor[0]!.switchDistance!);
+  });
+
+  it('never claims a ratio that was not reached: stalled levels are reported and left out of the descriptor', async () => {
+    // A cube cannot be simplified within a small error: every level stays at 12 triangles.
+    const { lods, lodDescriptor, report } = await optimize(await toGlb(cubeDocument()), { lods: [0.5, 0.25], lodError: 0.001 });
+    expect(lods.map((l) => [l.triangles, l.achievedRatio, l.distinct])).toEqual([
+      [12, 1, false],
+      [12, 1, false],
+    ]);
+    expect(lodDescriptor).toEqual([]);
+    expect(report.warnings).toHaveLength(2);
+    expect(report.warnings[0]).toMatch(/^LOD 1 \(ratio 0\.5\) stalled at 12 triangles \(100\.0% of LOD0\)/);
+  });
+});

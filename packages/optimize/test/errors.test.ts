@@ -1,0 +1,113 @@
+import { KilnValidationError } from '@kiln/manifest';
+import { describe, expect, it } from 'vitest';
+import { isKilnError, optimize, OptimizeError } from '../src/index.js';
+import { cubeDocument, pbrDocument, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
+
+async function failure(promise: Promise<unknown>): Promise<OptimizeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OptimizeError);
+  expect(isKilnError(error)).toBe(true);
+  return error as OptimizeError;
+}
+
+/** Rewrites the JSON chunk of a GLB (keeping the BIN chunk). */
+function editGlbJson(glb: Uint8Array, edit: (json: Record<string, any>) => void): Uint8Array {
+  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
+  const jsonLength = view.getUint32(12, true);
+  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
+  edit(json);
+  let text = JSON.stringify(json);
+  while (text.length % 4) text += ' ';
+  const jsonBytes = new TextEncoder().encode(text);
+  const rest = glb.subarray(20 + jsonLength);
+  const out = new Uint8Array(20 + jsonBytes.length + rest.length);
+  const outView = new DataView(out.buffer);
+  out.set(glb.subarray(0, 12));
+  outView.setUint32(8, out.length, true);
+  outView.setUint32(12, jsonBytes.length, true);
+  outView.setUint32(16, 0x4e4f534a, true);
+  out.set(jsonBytes, 20);
+  out.set(rest, 20 + jsonBytes.length);
+  return out;
+}
+
+describe('bad input fails with one clear message and a code', () => {
+  it('not glTF', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const e = await failure(optimize(png));
+    expect(e.code).toBe('not_gltf');
+    expect(e.message).toBe('not glTF: neither a GLB (no "glTF" magic) nor glTF JSON');
+    expect((await failure(optimize({ gltf: '{"scenes": []}' }))).message).toBe('not glTF: no "asset.version"');
+    expect((await failure(optimize({ gltf: '{"asset": {"version": "1.0"}}' }))).message).toBe('not glTF 2.0: asset.version is "1.0"');
+    expect((await failure(optimize({ gltf: '{"asset": ' }))).message).toMatch(/^not glTF: the file is not valid JSON/);
+  });
+
+  it('a truncated GLB', async () => {
+    const glb = await toGlb(sphereDocument());
+    const e = await failure(optimize(glb.subarray(0, glb.byteLength - 100)));
+    expect(e.code).toBe('truncated_glb');
+    expect(e.message).toBe(`truncated GLB: the header declares ${glb.byteLength} bytes, the file has ${glb.byteLength - 100}`);
+    expect((await failure(optimize(glb.subarray(0, 10)))).code).toBe('truncated_glb');
+    // Header patched to the truncated length: the chunk lengths give it away.
+    const cut = glb.slice(0, glb.byteLength - 100);
+    new DataView(cut.buffer).setUint32(8, cut.byteLength, true);
+    expect((await failure(optimize(cut))).message).toMatch(/^truncated GLB: the BIN chunk declares \d+ bytes, \d+ remain$/);
+  });
+
+  it('a missing external resource', async () => {
+    const files = await toGltfFiles(await pbrDocument(16, 16));
+    const [bin] = Object.keys(files.resources).filter((k) => k.endsWith('.bin'));
+    const withoutBin = { gltf: files.gltf, resources: { ...files.resources } };
+    delete withoutBin.resources[bin!];
+    const e = await failure(optimize(withoutBin));
+    expect(e.code).toBe('missing_resource');
+    expect(e.message).toBe(`missing external resource "${bin}" (buffers.0)`);
+    const withoutImage = { gltf: files.gltf, resources: { ...files.resources } };
+    delete withoutImage.resources['normal.png'];
+    expect((await failure(optimize(withoutImage))).message).toMatch(/^missing external resource "normal\.png" \(images\.\d\)$/);
+  });
+
+  it('an unsupported required extension', async () => {
+    const glb = editGlbJson(await toGlb(cubeDocument()), (json) => {
+      json['extensionsUsed'] = ['VENDOR_magic_mesh'];
+      json['extensionsRequired'] = ['VENDOR_magic_mesh'];
+    });
+    const e = await failure(optimize(glb));
+    expect(e.code).toBe('unsupported_extension');
+    expect(e.message).toBe('unsupported required extension: VENDOR_magic_mesh');
+  });
+
+  it('an image that cannot be decoded', async () => {
+    const files = await toGltfFiles(await pbrDocument(16, 16));
+    const broken = { gltf: files.gltf, resources: { ...files.resources, 'normal.png': files.resources['normal.png']!.subarray(0, 40) } };
+    const e = await failure(optimize(broken));
+    expect(e.code).toBe('image_decode');
+    expect(e.message).toBe('image "normal" (normal.png, image/png, 40 bytes) cannot be decoded: Input buffer has corrupt header');
+    const garbage = { gltf: files.gltf, resources: { ...files.resources, 'normal.png': new Uint8Array(64).fill(7) } };
+    expect((await failure(optimize(garbage, { textures: 'keep' }))).code).toBe('image_decode');
+  });
+
+  it('a buffer view past the end of its buffer', async () => {
+    const glb = editGlbJson(await toGlb(cubeDocument()), (json) => {
+      json['bufferViews'][0].byteLength += 4096;
+    });
+    expect((await failure(optimize(glb))).code).toBe('truncated_glb');
+  });
+});
+
+describe('options', () => {
+  it('are validated at the boundary, naming each offending field', async () => {
+    const glb = await toGlb(cubeDocument());
+    const e = await optimize(glb, { lods: [0.25, 0.5], maxTriangles: 0, textures: 'avif' as never }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(KilnValidationError);
+    const message = (e as Error).message;
+    expect(message).toMatch(/^optimize: invalid input: /);
+    expect(message).toContain('lods: must be strictly decreasing');
+    expect(message).toContain('maxTriangles: must be >= 1');
+    expect(message).toContain('textures: ');
+    await expect(optimize(glb, { unknownOption: true } as never)).rejects.toThrow(/Unrecognized key/);
+  });
+});

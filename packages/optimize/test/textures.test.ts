@@ -1,0 +1,153 @@
+import { Document } from '@gltf-transform/core';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKtx2Pool, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
+import { cubeData, PBR_SLOTS, pbrDocument, toGlb } from './helpers/fixtures.js';
+import { glbJson, readGlb } from './helpers/read.js';
+
+const COLOR = new Set<string>([PBR_SLOTS.baseColorTexture, PBR_SLOTS.emissiveTexture]);
+
+/** A cube whose base colour is a 4-colour palette PNG: WebP cannot beat it. */
+async function paletteCubeGlb(): Promise<Uint8Array> {
+  const w = 64;
+  const raw = Buffer.alloc(w * w * 3);
+  for (let i = 0; i < w * w; i++) raw.set([(i % w) * 4, 128, Math.floor(i / w) * 4], i * 3);
+  const png = new Uint8Array(await sharp(raw, { raw: { width: w, height: w, channels: 3 } }).png({ palette: true, colours: 4 }).toBuffer());
+  const doc = new Document();
+  const buffer = doc.createBuffer();
+  const data = cubeData();
+  const texture = doc.createTexture('palette').setImage(png).setMimeType('image/png');
+  const prim = doc
+    .createPrimitive()
+    .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Float32Array(data.positions)).setBuffer(buffer))
+    .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(new Float32Array(data.normals)).setBuffer(buffer))
+    .setAttribute('TEXCOORD_0', doc.createAccessor().setType('VEC2').setArray(new Float32Array(data.uvs)).setBuffer(buffer))
+    .setIndices(doc.createAccessor().setType('SCALAR').setArray(new Uint16Array(data.indices)).setBuffer(buffer))
+    .setMaterial(doc.createMaterial('painted').setBaseColorTexture(texture));
+  doc.createScene().addChild(doc.createNode('cube').setMesh(doc.createMesh('cube').addPrimitive(prim)));
+  return toGlb(doc);
+}
+
+describe('textures: WebP', () => {
+  it('re-encodes every slot to WebP with EXT_texture_webp required, and measures PSNR', async () => {
+    const { glb, report } = await optimize(await toGlb(await pbrDocument()));
+    const json = glbJson(glb);
+    expect(json['extensionsRequired']).toContain('EXT_texture_webp');
+    expect(json['images'].every((i: { mimeType: string }) => i.mimeType === 'image/webp')).toBe(true);
+    expect(json['textures'].every((t: { source?: number; extensions?: Record<string, { source: number }> }) => t.source === undefined && typeof t.extensions?.['EXT_texture_webp']?.source === 'number')).toBe(true);
+    expect(report.textureReports).toHaveLength(7);
+    for (const t of report.textureReports) {
+      expect(t).toMatchObject({ codec: 'webp', mimeAfter: 'image/webp', kept: false, width: 200, height: 120 });
+      expect(t.bytesAfter).toBeLessThan(t.bytesBefore);
+      expect(t.psnr).toBeGreaterThan(25);
+      expect(t.colorSpace).toBe(COLOR.has(t.name) ? 'srgb' : 'linear');
+    }
+    expect(report.after.textureBytes).toBe(report.textureReports.reduce((n, t) => n + t.bytesAfter, 0));
+    expect(report.after.textureBytes).toBeLessThan(report.before.textureBytes);
+    expect(report.validation.added).toEqual([]);
+  });
+
+  it('never keeps a re-encode larger than the original', async () => {
+    const { glb, report } = await optimize(await paletteCubeGlb());
+    const [texture] = report.textureReports as [TextureReport];
+    expect(texture).toMatchObject({ name: 'palette', codec: 'png', kept: true, mimeAfter: 'image/png', psnr: null });
+    expect(texture.bytesAfter).toBe(texture.bytesBefore);
+    const json = glbJson(glb);
+    expect(json['extensionsUsed']).not.toContain('EXT_texture_webp');
+    expect(json['images'][0].mimeType).toBe('image/png');
+  });
+
+  it('resizes within maxTextureSize, keeping the aspect ratio', async () => {
+    const { report } = await optimize(await toGlb(await pbrDocument()), { maxTextureSize: 64 });
+    for (const t of report.textureReports) expect([t.widthBefore, t.heightBefore, t.width, t.height]).toEqual([200, 120, 64, 38]);
+    const decoded = await readGlb((await optimize(await toGlb(await pbrDocument()), { maxTextureSize: 64 })).glb);
+    const size = await sharp(decoded.getRoot().listTextures()[0]!.getImage()!).metadata();
+    expect([size.width, size.height]).toEqual([64, 38]);
+  });
+
+  it('keeps images untouched with textures: keep', async () => {
+    const input = await toGlb(await pbrDocument(64, 64));
+    const { report } = await optimize(input, { textures: 'keep' });
+    expect(report.textureReports.every((t) => t.kept && t.bytesAfter === t.bytesBefore && t.mimeAfter === t.mimeBefore)).toBe(true);
+    expect(report.after.textureBytes).toBe(report.before.textureBytes);
+  });
+});
+
+describe('textures: KTX2', () => {
+  it('encodes per slot: ETC1S sRGB for colour, UASTC + Zstandard linear for data, mipmaps, power-of-two sizes', async () => {
+    const { glb, report } = await optimize(await toGlb(await pbrDocument(100, 60)), { textures: 'ktx2', concurrency: 2 });
+    const json = glbJson(glb);
+    expect(json['extensionsRequired']).toContain('KHR_texture_basisu');
+    expect(json['extensionsUsed']).not.toContain('EXT_texture_webp');
+    expect(json['textures'].every((t: { source?: number; extensions?: Record<string, { source: number }> }) => t.source === undefined && typeof t.extensions?.['KHR_texture_basisu']?.source === 'number')).toBe(true);
+
+    const doc = await readGlb(glb);
+    expect(report.textureReports).toHaveLength(7);
+    for (const t of report.textureReports) {
+      const texture = doc.getRoot().listTextures().find((x) => x.getName() === t.name)!;
+      expect(texture.getMimeType()).toBe('image/ktx2');
+      const header = readKtx2Info(texture.getImage()!);
+      expect(header).toEqual(t.ktx2);
+      expect([header.width, header.height]).toEqual([128, 64]); // 100 × 60 → nearest powers of two
+      expect(header.levels).toBe(8); // full mip chain: 128 → 1
+      expect(header.vkFormat).toBe(0);
+      if (COLOR.has(t.name)) {
+        expect(t.codec).toBe('ktx2-etc1s');
+        expect(header).toMatchObject({ colorModel: 'ETC1S', supercompression: 'BasisLZ', transfer: 'srgb' });
+      } else {
+        expect(t.codec).toBe('ktx2-uastc');
+        expect(header).toMatchObject({ colorModel: 'UASTC', supercompression: 'Zstandard', transfer: 'linear' });
+      }
+      // PSNR of the transcoded base level against the resized source.
+      expect(t.psnr).toBeGreaterThan(15);
+    }
+    expect(report.validation.added).toEqual([]);
+    expect(report.validation.after?.ignored.length).toBeGreaterThan(0); // the validator's KTX2 gap, reported
+  });
+
+  it('applies the preset cap, and ETC1S everywhere on request', async () => {
+    const { report } = await optimize(await toGlb(await pbrDocument(100, 60)), { preset: 'mobile', maxTextureSize: 32, ktx2: { etc1sEverywhere: true } });
+    expect(report.textures).toBe('ktx2');
+    for (const t of report.textureReports) {
+      expect([t.width, t.height]).toEqual([32, 16]); // 100 × 60 fitted in 32 (32 × 19), then powers of two
+      expect(t.ktx2).toMatchObject({ colorModel: 'ETC1S', supercompression: 'BasisLZ', transfer: COLOR.has(t.name) ? 'srgb' : 'linear' });
+    }
+  });
+});
+
+describe('KTX2 pool and sizes', () => {
+  const pool = createKtx2Pool({ workers: 1 });
+  afterAll(() => pool.dispose());
+
+  it('encodes raw RGBA in a worker thread', async () => {
+    const rgba = new Uint8Array(16 * 16 * 4).map((_, i) => (i * 7) % 256);
+    const bytes = await pool.encode({ rgba, width: 16, height: 16, settings: { uastc: true, srgb: false, normalMap: false, mipmaps: false, etc1sQuality: 128, etc1sEffort: 2, uastcQuality: 1, zstd: true, rdo: false } });
+    expect(readKtx2Info(bytes)).toMatchObject({ width: 16, height: 16, levels: 1, colorModel: 'UASTC', supercompression: 'Zstandard', transfer: 'linear' });
+    expect(rgba[1]).toBe(7); // the caller's pixels are not transferred away
+  });
+
+  it('rejects jobs whose pixel count does not match, and after dispose', async () => {
+    const settings = { uastc: false, srgb: true, normalMap: false, mipmaps: true, etc1sQuality: 128, etc1sEffort: 2, uastcQuality: 1, zstd: true, rdo: false };
+    await expect(pool.encode({ rgba: new Uint8Array(10), width: 4, height: 4, settings })).rejects.toMatchObject({ code: 'encoder_failed' });
+    const other = createKtx2Pool({ workers: 1 });
+    await other.dispose();
+    await expect(other.encode({ rgba: new Uint8Array(64), width: 4, height: 4, settings })).rejects.toThrow(/disposed/);
+  });
+
+  it('sizes KTX2 textures to powers of two within the cap and 12 Mpix', () => {
+    expect(ktx2Size(200, 120, null)).toEqual([256, 128]);
+    expect(ktx2Size(2048, 2048, 1024)).toEqual([1024, 1024]);
+    expect(ktx2Size(4096, 4096, 4096)).toEqual([2048, 2048]); // 16 Mpix is over the encoder's 12 Mpix
+    expect(ktx2Size(4096, 2048, 4096)).toEqual([4096, 2048]);
+    expect(ktx2Size(3000, 1000, 2048)).toEqual([2048, 512]); // 2048 × 683 → 2048 × 512
+    expect(ktx2Size(8192, 8192, null)).toEqual([2048, 2048]);
+  });
+
+  it('computes PSNR over RGB, null for identical images', () => {
+    const a = new Uint8Array([10, 20, 30, 255, 40, 50, 60, 255]);
+    expect(psnr(a, a)).toBeNull();
+    const b = a.slice();
+    b[0] = 11;
+    expect(psnr(a, b)).toBeCloseTo(10 * Math.log10((255 * 255) / (1 / 6)), 1);
+  });
+});

@@ -1,0 +1,186 @@
+import { LoadingManager, type WebGLRenderer } from 'three';
+import { DRACOLoader } from 'three/examples/jsm/loaders/DRACOLoader.js';
+import type { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import { KTX2Loader } from 'three/examples/jsm/loaders/KTX2Loader.js';
+import { KilnLoadError } from './errors.js';
+import { download, messageOf, type NetContext } from './fetch.js';
+import { raceAbort } from './signal.js';
+import { fromBase64, WARMUP_DRACO, WARMUP_KTX2 } from './warmup-data.js';
+
+/** The meshopt decoder object `GLTFLoader.setMeshoptDecoder` takes. @internal */
+export type MeshoptDecoderLike = NonNullable<Parameters<GLTFLoader['setMeshoptDecoder']>[0]>;
+
+/** Which decoders an asset needs. @internal */
+export interface DecoderNeeds {
+  draco: boolean;
+  ktx2: boolean;
+  meshopt: boolean;
+}
+
+/** Files each decoder fetches, relative to `decoderPath` (copied from `three` into this package's `decoders/`). */
+export const DECODER_FILES = {
+  draco: ['draco/draco_wasm_wrapper.js', 'draco/draco_decoder.wasm'],
+  ktx2: ['basis/basis_transcoder.js', 'basis/basis_transcoder.wasm'],
+} as const;
+
+interface DracoInternals {
+  decoderPending: Promise<void> | null;
+}
+
+/**
+ * The loader's one set of decoders: a DRACOLoader, a KTX2Loader (`detectSupport(renderer)`) and
+ * the meshopt decoder, on a private LoadingManager that nothing ever aborts.
+ *
+ * Decoder files are downloaded by Kiln itself (retries, never a caller's AbortSignal) and handed
+ * to three's loaders as blob: URLs through the manager's URL modifier, so three's own decoder
+ * fetch cannot fail or be aborted, and a failed download leaves the loaders untouched (three
+ * caches a failed decoder download for good: an abort at that moment breaks a DRACOLoader).
+ * @internal
+ */
+export class DecoderSet {
+  readonly manager = new LoadingManager();
+  readonly draco: DRACOLoader;
+  readonly ktx2: KTX2Loader;
+  private readonly blobUrls = new Map<string, string>();
+  private readonly controller = new AbortController();
+  private dracoReady: Promise<void> | undefined;
+  private ktx2Ready: Promise<void> | undefined;
+  private meshoptReady: Promise<MeshoptDecoderLike> | undefined;
+  private ktx2Initialized = false;
+  private warmed: Promise<void> | undefined;
+  private disposed = false;
+
+  constructor(
+    renderer: WebGLRenderer,
+    private readonly decoderPath: string,
+    readonly limits: { draco: number; ktx2: number },
+    private readonly net: NetContext,
+    private readonly onMeshopt: (decoder: MeshoptDecoderLike) => void,
+  ) {
+    this.manager.setURLModifier((url) => this.blobUrls.get(url) ?? url);
+    this.draco = new DRACOLoader(this.manager).setDecoderPath(`${decoderPath}draco/`).setWorkerLimit(limits.draco);
+    this.ktx2 = new KTX2Loader(this.manager).setTranscoderPath(`${decoderPath}basis/`).setWorkerLimit(limits.ktx2);
+    this.ktx2.detectSupport(renderer);
+  }
+
+  /** Makes the decoders in `needs` ready; `signal` only stops the waiting, never the download. */
+  async ensure(needs: DecoderNeeds, signal: AbortSignal | undefined, label: string): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    if (needs.draco) pending.push(this.ensureDraco());
+    if (needs.ktx2) pending.push(this.ensureKtx2());
+    if (needs.meshopt) pending.push(this.ensureMeshopt());
+    await raceAbort(Promise.all(pending), signal, label);
+  }
+
+  /** Downloads every decoder and starts the workers up to their limits (once). */
+  warm(): Promise<void> {
+    this.warmed ??= (async () => {
+      await Promise.all([this.ensureDraco(), this.ensureKtx2(), this.ensureMeshopt()]);
+      const tasks: Promise<void>[] = [];
+      for (let i = 0; i < this.limits.draco; i++) {
+        tasks.push(
+          new Promise<void>((resolve, reject) => {
+            this.draco.parse(fromBase64(WARMUP_DRACO), (geometry) => {
+              geometry.dispose();
+              resolve();
+            }, reject);
+          }),
+        );
+      }
+      for (let i = 0; i < this.limits.ktx2; i++) {
+        tasks.push(
+          new Promise<void>((resolve, reject) => {
+            this.ktx2.parse(fromBase64(WARMUP_KTX2), (texture) => {
+              texture.dispose();
+              resolve();
+            }, reject);
+          }),
+        );
+      }
+      await Promise.all(tasks);
+    })().catch((error: unknown) => {
+      this.warmed = undefined;
+      throw error;
+    });
+    return this.warmed;
+  }
+
+  private ensureDraco(): Promise<void> {
+    this.dracoReady ??= (async () => {
+      await this.fetchAsBlobs(DECODER_FILES.draco, 'Draco decoder');
+      this.draco.preload();
+      await (this.draco as unknown as DracoInternals).decoderPending;
+      this.revoke(DECODER_FILES.draco);
+    })().catch((error: unknown) => {
+      this.dracoReady = undefined;
+      throw error;
+    });
+    return this.dracoReady;
+  }
+
+  private ensureKtx2(): Promise<void> {
+    this.ktx2Ready ??= (async () => {
+      await this.fetchAsBlobs(DECODER_FILES.ktx2, 'Basis transcoder');
+      this.ktx2Initialized = true;
+      await this.ktx2.init();
+      this.revoke(DECODER_FILES.ktx2);
+    })().catch((error: unknown) => {
+      this.ktx2Ready = undefined;
+      throw error;
+    });
+    return this.ktx2Ready;
+  }
+
+  private ensureMeshopt(): Promise<MeshoptDecoderLike> {
+    this.meshoptReady ??= (async () => {
+      // Imported on first use: the module compiles its WASM when it is evaluated.
+      const module = (await import('three/examples/jsm/libs/meshopt_decoder.module.js')) as { MeshoptDecoder: MeshoptDecoderLike };
+      const decoder = module.MeshoptDecoder;
+      await decoder.ready;
+      this.onMeshopt(decoder);
+      return decoder;
+    })().catch((error: unknown) => {
+      this.meshoptReady = undefined;
+      throw new KilnLoadError('decode', `meshopt decoder: could not load: ${messageOf(error)}`, { cause: error });
+    });
+    return this.meshoptReady;
+  }
+
+  private async fetchAsBlobs(files: readonly string[], name: string): Promise<void> {
+    const buffers = await Promise.all(
+      files.map((file) =>
+        download(this.net, {
+          label: `${name} ${file}`,
+          url: this.decoderPath + file,
+          signal: this.controller.signal,
+          details: { decoder: file },
+          priority: 'high',
+        }),
+      ),
+    );
+    if (this.disposed) throw new KilnLoadError('aborted', `${name}: the loader was disposed`);
+    files.forEach((file, i) => {
+      this.blobUrls.set(this.decoderPath + file, URL.createObjectURL(new Blob([buffers[i] as ArrayBuffer])));
+    });
+  }
+
+  private revoke(files: readonly string[]): void {
+    for (const file of files) {
+      const url = this.blobUrls.get(this.decoderPath + file);
+      if (url !== undefined) URL.revokeObjectURL(url);
+      this.blobUrls.delete(this.decoderPath + file);
+    }
+  }
+
+  /** Terminates the workers, stops decoder downloads, frees the blob URLs. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.controller.abort();
+    this.draco.dispose();
+    // KTX2Loader counts its active instances in init() and uncounts in dispose().
+    if (this.ktx2Initialized) this.ktx2.dispose();
+    for (const url of this.blobUrls.values()) URL.revokeObjectURL(url);
+    this.blobUrls.clear();
+  }
+}

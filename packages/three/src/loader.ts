@@ -1,0 +1,567 @@
+import {
+  isKilnError,
+  parseManifest,
+  resolveAsset,
+  stripQuery,
+  type Manifest,
+  type Platform,
+  type ResolvedAsset,
+} from '@kiln/manifest';
+import { PMREMGenerator, type AnimationClip, type Object3D, type Texture, type WebGLRenderer } from 'three';
+import { GLTFLoader, type GLTF } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import { AssetCache, type Cacheable, type KilnCacheStats } from './cache.js';
+import { DecoderSet } from './decoders.js';
+import { KilnLoadError } from './errors.js';
+import { download, messageOf, type NetContext } from './fetch.js';
+import { decodeEnvironment, type EnvironmentValue } from './environment.js';
+import { decoderNeeds, readGltfJson, type EnvironmentFormat } from './gltf-header.js';
+import { sha256Hex } from './integrity.js';
+import { buildLod, type KilnLod, type LoadLodOptions } from './lod.js';
+import {
+  checkLoaderOptions,
+  defaultMaxWorkers,
+  KILN_LOADER_DEFAULTS,
+  resolveRetry,
+  type KilnLoaderOptions,
+  type KilnLogger,
+  type MissingTextureMode,
+  type ResolveUrl,
+} from './options.js';
+import type { KilnProgressCallback, ProgressTracker } from './progress.js';
+import { cloneScene, collectResources, disposeGpu, disposeSkeletons, estimateBytes, freeCpu, hasSkinnedMesh } from './scene.js';
+import { raceAbort, throwIfAborted } from './signal.js';
+import { missingTextures, resourceBase } from './textures.js';
+
+/** Which LOD level of a manifest asset to load: an explicit level, or measures to pick one. */
+export type LodSelector = number | { distance?: number; screenCoverage?: number; platform?: Platform };
+
+/** Options of {@link KilnLoader.load}. */
+export interface LoadOptions {
+  /** LOD level (0 = the asset itself) or measures to pick it. Default: level 0, raised to the platform floor. */
+  lod?: LodSelector;
+  /** Stops waiting (and the download, when no other caller shares it) with an `aborted` error. */
+  signal?: AbortSignal;
+  /** Download progress in real bytes, monotonic, ending at `fraction: 1`. */
+  onProgress?: KilnProgressCallback;
+  /**
+   * Check the bytes against the manifest's SHA-256 (or this hex digest for URL loads) before
+   * parsing. Applies to the download this load starts; a load served by the cache or joining a
+   * download in flight gets the asset cached under the same `id#level@sha256` key. Default: the
+   * loader's `integrity`.
+   */
+  integrity?: boolean | string;
+}
+
+/** A loaded model: your own clone of the cached asset. */
+export interface KilnAsset {
+  /** The clone to add to your scene. Geometries, materials and textures are shared with other clones. */
+  readonly scene: Object3D;
+  /** The asset's animation clips (shared, read-only). */
+  readonly animations: readonly AnimationClip[];
+  /** The manifest asset id, or `undefined` for a URL load. */
+  readonly assetId: string | undefined;
+  /** The LOD level loaded, or `undefined` for a URL load. */
+  readonly level: number | undefined;
+  /** The cache key: `${assetId}#${level}@${sha256}`, or `url:<url>` for URL loads. */
+  readonly cacheKey: string;
+  /** Gives the clone back. The last release of an asset frees its GPU memory. Safe to call twice. */
+  release(): void;
+}
+
+/** Options of {@link KilnLoader.loadEnvironment}. */
+export interface LoadEnvironmentOptions {
+  /** Stops waiting (and the download, when nobody else wants it) with an `aborted` error. */
+  signal?: AbortSignal;
+  /** Download progress, as for models. */
+  onProgress?: KilnProgressCallback;
+  /** As for models. */
+  integrity?: boolean | string;
+  /** The file format. Default: sniffed from the bytes. */
+  format?: EnvironmentFormat;
+}
+
+/** A loaded environment map, prefiltered with PMREM. */
+export interface KilnEnvironment {
+  /** Assign to `scene.environment` (and `scene.background` if you like). Shared; do not dispose it. */
+  readonly texture: Texture;
+  readonly assetId: string | undefined;
+  readonly cacheKey: string;
+  /** Gives it back; the last release frees the GPU memory. Safe to call twice. */
+  release(): void;
+}
+
+/** Options of {@link KilnLoader.preload}. */
+export interface PreloadOptions {
+  /** Download the decoders and start their workers. Default: `true`. */
+  decoders?: boolean;
+  /** Compile the PMREM shader used for environment maps. Default: `true` when the manifest has one. */
+  environment?: boolean;
+  /** Stops waiting (the shared decoder downloads go on). */
+  signal?: AbortSignal;
+}
+
+interface ModelTemplate extends Cacheable {
+  readonly scene: Object3D;
+  readonly textures: readonly Texture[];
+  readonly animations: AnimationClip[];
+  readonly skinned: boolean;
+}
+
+interface Target {
+  label: string;
+  cacheKey: string;
+  /** Set for manifest assets. */
+  resolved: ResolvedAsset | undefined;
+  /** Set for URL loads. */
+  url: string | undefined;
+  expectedSha256: string | undefined;
+}
+
+const URL_PATTERN = /[/]/;
+
+function defaultDecoderPath(): string {
+  return new URL('../decoders/', import.meta.url).href;
+}
+
+function absoluteUrl(url: string): string {
+  const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+  return new URL(url, base).href;
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * Loads a manifest's GLB models, LOD sets and environment maps for one renderer. Create it with
+ * {@link createKilnLoader}; see that function for the behaviour.
+ */
+export class KilnLoader {
+  private readonly renderer: WebGLRenderer;
+  private readonly net: NetContext;
+  private readonly decoders: DecoderSet;
+  private readonly gltf: GLTFLoader;
+  private readonly cache: AssetCache;
+  private readonly cdnBaseUrl: string | undefined;
+  private readonly manifestUrl: string | undefined;
+  private readonly lifetime = new AbortController();
+  private manifest: Manifest | undefined;
+  private manifestPending: Promise<Manifest> | undefined;
+  private resolveUrl: ResolveUrl | undefined;
+  private integrity: boolean;
+  private missingTexture: MissingTextureMode;
+  private platform: Platform | undefined;
+  private logger: KilnLogger;
+  private readonly uploadTextures: boolean;
+  private pmrem: PMREMGenerator | undefined;
+  private disposed = false;
+  /** Worker limits: Draco and Basis (their sum is `maxWorkers`). */
+  readonly workerLimits: { readonly draco: number; readonly ktx2: number };
+
+  constructor(options: KilnLoaderOptions) {
+    checkLoaderOptions(options);
+    this.renderer = options.renderer;
+    this.net = {
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      retry: resolveRetry(options.retry),
+      credentials: options.credentials ?? KILN_LOADER_DEFAULTS.credentials,
+      headers: options.headers,
+    };
+    this.cdnBaseUrl = options.cdnBaseUrl;
+    this.manifestUrl = options.manifestUrl === undefined ? undefined : absoluteUrl(options.manifestUrl);
+    this.resolveUrl = options.resolveUrl;
+    this.integrity = options.integrity ?? KILN_LOADER_DEFAULTS.integrity;
+    this.missingTexture = options.missingTexture ?? KILN_LOADER_DEFAULTS.missingTexture;
+    this.platform = options.platform;
+    this.uploadTextures = options.uploadTextures ?? KILN_LOADER_DEFAULTS.uploadTextures;
+    this.logger = options.logger ?? { warn: (message) => console.warn(message) };
+    if (options.manifest !== undefined) {
+      try {
+        this.manifest = parseManifest(options.manifest);
+      } catch (error) {
+        throw new KilnLoadError('manifest', `createKilnLoader: invalid manifest: ${messageOf(error)}`, { cause: error });
+      }
+    }
+    const maxWorkers = options.maxWorkers ?? defaultMaxWorkers();
+    this.workerLimits = { draco: Math.ceil(maxWorkers / 2), ktx2: Math.floor(maxWorkers / 2) };
+    const decoderPath = withTrailingSlash(absoluteUrl(options.decoderPath ?? defaultDecoderPath()));
+    this.gltf = new GLTFLoader();
+    this.decoders = new DecoderSet(this.renderer, decoderPath, this.workerLimits, this.net, (decoder) => this.gltf.setMeshoptDecoder(decoder));
+    this.gltf.setDRACOLoader(this.decoders.draco).setKTX2Loader(this.decoders.ktx2);
+    this.gltf.manager = this.decoders.manager;
+    this.cache = new AssetCache(options.cacheBytes ?? KILN_LOADER_DEFAULTS.cacheBytes);
+  }
+
+  /** Sets the URL supplier (see {@link KilnLoaderOptions.resolveUrl}). */
+  setResolveUrl(resolveUrl: ResolveUrl | undefined): this {
+    this.resolveUrl = resolveUrl;
+    return this;
+  }
+
+  /** Sets whether downloads are checked against the manifest's SHA-256. */
+  setIntegrity(integrity: boolean): this {
+    this.integrity = integrity;
+    return this;
+  }
+
+  /** Sets how a texture that fails to load is handled. */
+  setMissingTexture(mode: MissingTextureMode): this {
+    this.missingTexture = mode;
+    return this;
+  }
+
+  /** Sets the platform whose LOD floor applies. */
+  setPlatform(platform: Platform | undefined): this {
+    this.platform = platform;
+    return this;
+  }
+
+  /** Sets the logger. */
+  setLogger(logger: KilnLogger): this {
+    this.logger = logger;
+    return this;
+  }
+
+  /** The platform set on the loader. */
+  getPlatform(): Platform | undefined {
+    return this.platform;
+  }
+
+  /** The manifest (fetched on first call with `manifestUrl`). */
+  getManifest(signal?: AbortSignal): Promise<Manifest> {
+    this.assertUsable('getManifest');
+    if (this.manifest !== undefined) return Promise.resolve(this.manifest);
+    const url = this.manifestUrl;
+    if (url === undefined) {
+      return Promise.reject(new KilnLoadError('manifest', 'getManifest: the loader has no manifest: pass manifest or manifestUrl to createKilnLoader, or load URLs'));
+    }
+    this.manifestPending ??= (async () => {
+      const label = 'manifest';
+      const bytes = await download(this.net, { label, url, signal: this.lifetime.signal, details: { manifestUrl: stripQuery(url) }, priority: 'high' }).catch((error: unknown) => {
+        if (error instanceof KilnLoadError && error.code === 'aborted') throw error;
+        throw new KilnLoadError('manifest', `manifest: could not fetch ${stripQuery(url)}: ${messageOf(error)}`, { cause: error, details: { url: stripQuery(url) } });
+      });
+      try {
+        this.manifest = parseManifest(new TextDecoder().decode(bytes));
+        return this.manifest;
+      } catch (error) {
+        throw new KilnLoadError('manifest', `manifest: ${stripQuery(url)} is not a valid Kiln manifest: ${messageOf(error)}`, { cause: error });
+      }
+    })().catch((error: unknown) => {
+      this.manifestPending = undefined;
+      throw error;
+    });
+    return raceAbort(this.manifestPending, signal, 'getManifest');
+  }
+
+  /**
+   * Warms up before the first asset: fetches the manifest (with `manifestUrl`), downloads the
+   * Draco decoder and Basis transcoder, starts their workers up to the limits, loads the meshopt
+   * decoder, and compiles the PMREM shader when environment maps are expected.
+   */
+  async preload(options: PreloadOptions = {}): Promise<void> {
+    this.assertUsable('preload');
+    const tasks: Promise<unknown>[] = [];
+    const manifest = this.manifestUrl !== undefined || this.manifest !== undefined ? this.getManifest(options.signal) : undefined;
+    if (options.decoders ?? true) tasks.push(raceAbort(this.decoders.warm(), options.signal, 'preload'));
+    if (manifest !== undefined) tasks.push(manifest);
+    await Promise.all(tasks);
+    const wantsEnvironment = options.environment ?? (manifest !== undefined && (await manifest).assets.some((asset) => asset.type === 'environment_map'));
+    if (wantsEnvironment) this.pmremGenerator().compileEquirectangularShader();
+  }
+
+  /**
+   * Loads a model: a manifest asset id (or a URL), fetched by Kiln (abort, progress, retries,
+   * fresh presigned URLs, integrity), parsed by GLTFLoader with the shared decoders, cached by
+   * id and content hash. Resolves with your own clone; call `release()` when done with it.
+   *
+   * @throws {@link KilnLoadError} with code `network`, `http`, `integrity`, `decode`, `aborted` or `manifest`.
+   */
+  async load(source: string, options: LoadOptions = {}): Promise<KilnAsset> {
+    this.assertUsable('load');
+    const label = `load(${JSON.stringify(source)})`;
+    throwIfAborted(options.signal, label);
+    const target = await this.target(source, options.lod, label, options.signal, 'model');
+    const integrity = this.integrityFor(target, options.integrity);
+    const handle = await this.cache.acquire<ModelTemplate>(
+      target.cacheKey,
+      (signal, progress) => this.createModel(target, integrity, signal, progress),
+      { signal: options.signal, onProgress: options.onProgress, label },
+    );
+    const template = handle.value;
+    if (this.uploadTextures) {
+      // Upload now, while other assets may still be loading, rather than in the first frame.
+      for (const texture of template.textures) this.renderer.initTexture(texture);
+    }
+    const scene = cloneScene(template.scene, template.skinned);
+    let released = false;
+    return {
+      scene,
+      animations: template.animations,
+      assetId: target.resolved?.assetId,
+      level: target.resolved?.level,
+      cacheKey: target.cacheKey,
+      release: () => {
+        if (released) return;
+        released = true;
+        scene.removeFromParent();
+        if (template.skinned) disposeSkeletons(scene);
+        handle.release();
+      },
+    };
+  }
+
+  /**
+   * Builds a `THREE.LOD` from a manifest asset's LOD variants, switching at their distances (or
+   * screen coverage). Progressive by default: resolves as soon as the coarsest allowed level is
+   * shown, then swaps finer levels in as they arrive (`ready` settles when all are in). The
+   * platform (`'mobile'`) caps the finest level.
+   */
+  loadLod(assetId: string, options: LoadLodOptions = {}): Promise<KilnLod> {
+    this.assertUsable('loadLod');
+    return buildLod(this, assetId, options);
+  }
+
+  /**
+   * Loads an HDR (Radiance) or EXR environment map and prefilters it with PMREM, ready for
+   * `scene.environment`. Cached and reference-counted like models.
+   */
+  async loadEnvironment(source: string, options: LoadEnvironmentOptions = {}): Promise<KilnEnvironment> {
+    this.assertUsable('loadEnvironment');
+    const label = `loadEnvironment(${JSON.stringify(source)})`;
+    throwIfAborted(options.signal, label);
+    const target = await this.target(source, 0, label, options.signal, 'environment');
+    const integrity = this.integrityFor(target, options.integrity);
+    const handle = await this.cache.acquire<EnvironmentValue>(
+      target.cacheKey,
+      (signal, progress) => this.createEnvironment(target, integrity, options.format, signal, progress),
+      { signal: options.signal, onProgress: options.onProgress, label },
+    );
+    const value = handle.value;
+    if (value.target === undefined) {
+      value.target = this.pmremGenerator().fromEquirectangular(value.equirect);
+      value.equirect.dispose();
+    }
+    let released = false;
+    return {
+      texture: value.target.texture,
+      assetId: target.resolved?.assetId,
+      cacheKey: target.cacheKey,
+      release: () => {
+        if (released) return;
+        released = true;
+        handle.release();
+      },
+    };
+  }
+
+  /** Cache counts and bytes. */
+  stats(): KilnCacheStats {
+    return this.cache.stats();
+  }
+
+  /** Evicts every idle cached asset now (assets in use stay). */
+  clearCache(): void {
+    this.cache.evictIdle();
+  }
+
+  /**
+   * Stops pending downloads, frees idle assets, terminates the decoder workers and the PMREM
+   * generator. Assets still in use stay valid until released. The loader cannot be used again.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.lifetime.abort();
+    this.cache.clear();
+    this.decoders.dispose();
+    this.pmrem?.dispose();
+    this.pmrem = undefined;
+  }
+
+  /** @internal Resolves a manifest asset (for the LOD builder). */
+  async resolve(assetId: string, lod: LodSelector | undefined, signal: AbortSignal | undefined): Promise<{ manifest: Manifest; resolved: ResolvedAsset }> {
+    const label = `load(${JSON.stringify(assetId)})`;
+    const manifest = await this.getManifest(signal).catch((error: unknown) => {
+      throw this.asLoadError(error, label);
+    });
+    return { manifest, resolved: this.resolveIn(manifest, assetId, lod, label) };
+  }
+
+  private assertUsable(method: string): void {
+    if (this.disposed) throw new KilnLoadError('aborted', `${method}: the loader was disposed`);
+  }
+
+  private pmremGenerator(): PMREMGenerator {
+    this.pmrem ??= new PMREMGenerator(this.renderer);
+    return this.pmrem;
+  }
+
+  private integrityFor(target: Target, option: boolean | string | undefined): string | undefined {
+    if (typeof option === 'string') return option.toLowerCase();
+    const wanted = option ?? this.integrity;
+    if (!wanted) return undefined;
+    if (target.expectedSha256 === undefined) {
+      throw new KilnLoadError('integrity', `${target.label}: integrity was requested but a URL load has no hash: pass integrity as the hex SHA-256`);
+    }
+    return target.expectedSha256;
+  }
+
+  private asLoadError(error: unknown, label: string): KilnLoadError {
+    if (error instanceof KilnLoadError) return error;
+    return new KilnLoadError('manifest', `${label}: ${messageOf(error)}`, { cause: error, details: isKilnError(error) ? { ...error.details } : {} });
+  }
+
+  private resolveIn(manifest: Manifest, assetId: string, lod: LodSelector | undefined, label: string): ResolvedAsset {
+    try {
+      if (typeof lod === 'number') return resolveAsset(manifest, assetId, this.cdnBase({ level: lod }));
+      const measures = { ...(this.platform === undefined ? {} : { platform: this.platform }), ...lod };
+      return resolveAsset(manifest, assetId, this.cdnBase(measures));
+    } catch (error) {
+      throw this.asLoadError(error, label);
+    }
+  }
+
+  private cdnBase<T extends object>(options: T): T & { cdnBaseUrl?: string } {
+    return this.cdnBaseUrl === undefined ? options : { ...options, cdnBaseUrl: this.cdnBaseUrl };
+  }
+
+  private async target(source: string, lod: LodSelector | undefined, label: string, signal: AbortSignal | undefined, kind: 'model' | 'environment'): Promise<Target> {
+    if (typeof source !== 'string' || source === '') throw new KilnLoadError('manifest', `${label}: the source must be an asset id or a URL`);
+    const suffix = kind === 'environment' ? '|env' : '';
+    if (URL_PATTERN.test(source)) {
+      if (lod !== undefined && lod !== 0) {
+        throw new KilnLoadError('manifest', `${label}: lod applies to manifest asset ids, not to URLs`);
+      }
+      const url = absoluteUrl(source);
+      return { label, cacheKey: `url:${url}${suffix}`, resolved: undefined, url, expectedSha256: undefined };
+    }
+    const { resolved } = await this.resolve(source, lod, signal);
+    return { label, cacheKey: resolved.cacheKey + suffix, resolved, url: undefined, expectedSha256: resolved.sha256 };
+  }
+
+  private async fetchTarget(target: Target, integrity: string | undefined, signal: AbortSignal, progress: ProgressTracker): Promise<{ bytes: ArrayBuffer; url: string }> {
+    const { label, resolved } = target;
+    const resolveUrl = this.resolveUrl;
+    const urlFor = async (reason: 'initial' | 'http-403' | 'http-401' | 'network'): Promise<string> => {
+      if (resolved === undefined) return target.url as string;
+      if (resolveUrl === undefined) return resolved.url;
+      const url = await resolveUrl({ ...resolved, reason, signal });
+      if (typeof url !== 'string' || url === '') throw new Error(`resolveUrl returned ${JSON.stringify(url)} instead of a URL`);
+      return absoluteUrl(url);
+    };
+    let url: string;
+    try {
+      url = await urlFor('initial');
+    } catch (error) {
+      throw new KilnLoadError('http', `${label}: resolveUrl failed: ${messageOf(error)}`, { cause: error, details: { assetId: resolved?.assetId } });
+    }
+    let lastUrl = url;
+    const bytes = await download(this.net, {
+      label,
+      url,
+      signal,
+      expectedBytes: resolved?.bytes,
+      onProgress: (loaded, total) => progress.update(loaded, total),
+      refresh:
+        resolved !== undefined && resolveUrl !== undefined
+          ? async (reason) => {
+              lastUrl = await urlFor(reason);
+              return lastUrl;
+            }
+          : undefined,
+      details: resolved === undefined ? {} : { assetId: resolved.assetId, level: resolved.level },
+    });
+    if (integrity !== undefined) {
+      const actual = await sha256Hex(bytes, label);
+      if (actual !== integrity) {
+        throw new KilnLoadError('integrity', `${label}: SHA-256 mismatch for ${stripQuery(lastUrl)}: expected ${integrity}, got ${actual}`, {
+          details: { url: stripQuery(lastUrl), expected: integrity, actual, assetId: resolved?.assetId },
+        });
+      }
+    }
+    progress.finish(bytes.byteLength);
+    return { bytes, url: lastUrl };
+  }
+
+  private async createModel(target: Target, integrity: string | undefined, signal: AbortSignal, progress: ProgressTracker): Promise<ModelTemplate> {
+    const { label } = target;
+    const { bytes, url } = await this.fetchTarget(target, integrity, signal, progress);
+    const json = readGltfJson(bytes, label);
+    try {
+      await this.decoders.ensure(decoderNeeds(json), signal, label);
+    } catch (error) {
+      if (error instanceof KilnLoadError) throw error;
+      throw new KilnLoadError('decode', `${label}: decoder failed to start: ${messageOf(error)}`, { cause: error });
+    }
+    throwIfAborted(signal, label);
+    let gltf: GLTF;
+    try {
+      gltf = await this.gltf.parseAsync(bytes, resourceBase(url));
+    } catch (error) {
+      throw new KilnLoadError('decode', `${label}: GLTFLoader could not parse ${stripQuery(url)}: ${messageOf(error)}`, {
+        cause: error,
+        details: { url: stripQuery(url), assetId: target.resolved?.assetId },
+      });
+    }
+    const scene = gltf.scene;
+    const missing = await missingTextures(gltf, json);
+    if (missing.length > 0) {
+      const message = `${label}: ${missing.length} texture(s) failed to load or decode: ${missing.join(', ')}`;
+      if (this.missingTexture === 'error') {
+        disposeGpu(scene);
+        freeCpu(scene);
+        throw new KilnLoadError('decode', message, { details: { url: stripQuery(url), textures: missing, assetId: target.resolved?.assetId } });
+      }
+      this.logger.warn(`@kiln/three: ${message}; the model is shown without them (missingTexture: 'warn')`);
+    }
+    if (signal.aborted) {
+      disposeGpu(scene);
+      freeCpu(scene);
+      throwIfAborted(signal, label);
+    }
+    return {
+      scene,
+      textures: [...collectResources(scene).textures],
+      animations: gltf.animations,
+      skinned: hasSkinnedMesh(scene),
+      bytes: estimateBytes(scene),
+      disposeGpu: () => disposeGpu(scene),
+      free: () => freeCpu(scene),
+    };
+  }
+
+  private async createEnvironment(
+    target: Target,
+    integrity: string | undefined,
+    format: EnvironmentFormat | undefined,
+    signal: AbortSignal,
+    progress: ProgressTracker,
+  ): Promise<EnvironmentValue> {
+    const { label } = target;
+    const { bytes, url } = await this.fetchTarget(target, integrity, signal, progress);
+    return decodeEnvironment(bytes, format, label, url);
+  }
+}
+
+/**
+ * Creates a loader for one renderer: one shared DRACOLoader, KTX2Loader (`detectSupport(renderer)`)
+ * and meshopt decoder, with decoder files self-hosted from `decoderPath` and fetched through a
+ * channel no caller's abort reaches; at most `maxWorkers` decoder workers.
+ *
+ * Nothing is fetched until `preload()` or the first `load()`.
+ *
+ * @example
+ * ```ts
+ * const loader = createKilnLoader({ renderer, manifestUrl: '/assets/manifest.json', decoderPath: '/kiln-decoders/' });
+ * await loader.preload();
+ * const chair = await loader.load('chair', { signal, onProgress: (p) => bar.set(p.fraction ?? 0) });
+ * scene.add(chair.scene);
+ * // later
+ * chair.release();
+ * ```
+ * @throws {@link KilnValidationError} for invalid options; {@link KilnLoadError} (`manifest`) for an invalid manifest.
+ */
+export function createKilnLoader(options: KilnLoaderOptions): KilnLoader {
+  return new KilnLoader(options);
+}

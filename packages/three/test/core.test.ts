@@ -1,0 +1,242 @@
+// The browser-independent core of @kiln/three in Node: progress reports, the download loop
+// (retries, presigned refresh, abort) with an injected fetch, and the cache (shared requests,
+// reference counts, LRU byte budget). The browser tests cover the same through real Chromium.
+import { describe, expect, it, vi } from 'vitest';
+import { AssetCache, type Cacheable } from '../src/cache.js';
+import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
+import { download, looksPresigned, type NetContext } from '../src/fetch.js';
+import { ProgressTracker, type KilnProgress } from '../src/progress.js';
+
+function net(fetch: NetContext['fetch'], retries = 3): NetContext {
+  return { fetch, retry: { retries, minDelayMs: 1, maxDelayMs: 2, refreshes: 2 }, credentials: 'same-origin', headers: undefined };
+}
+
+function bodyOf(bytes: number, chunks = 4, headers: Record<string, string> = {}): Response {
+  const data = new Uint8Array(bytes).fill(7);
+  const size = Math.ceil(bytes / chunks);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < bytes; i += size) controller.enqueue(data.slice(i, i + size));
+      controller.close();
+    },
+  });
+  return new Response(stream, { status: 200, headers });
+}
+
+describe('ProgressTracker', () => {
+  it('reports monotonic fractions that end at exactly 1', () => {
+    const tracker = new ProgressTracker();
+    const seen: KilnProgress[] = [];
+    tracker.subscribe((p) => seen.push(p));
+    tracker.update(0, 100);
+    tracker.update(40, 100);
+    tracker.update(20, 100); // a retried download restarts: not reported until it passes 40
+    tracker.update(70, 100);
+    tracker.finish(100);
+    expect(seen.map((p) => p.fraction)).toEqual([0, 0.4, 0.7, 1]);
+    expect(seen.at(-1)).toEqual({ loaded: 100, total: 100, fraction: 1 });
+  });
+
+  it('drops a Content-Length that the decoded bytes exceed (gzip) and never goes over 100%', () => {
+    const tracker = new ProgressTracker();
+    const seen: KilnProgress[] = [];
+    tracker.subscribe((p) => seen.push(p));
+    tracker.update(50, 80); // 80 = the compressed length
+    tracker.update(90, 80);
+    tracker.update(120, 80);
+    tracker.finish(120);
+    expect(seen.map((p) => p.fraction)).toEqual([0.625, 0.625, 0.625, 1]);
+    expect(seen.map((p) => p.total)).toEqual([80, undefined, undefined, 120]);
+  });
+
+  it('gives late subscribers the latest report and survives a throwing listener', () => {
+    const tracker = new ProgressTracker();
+    tracker.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    tracker.update(10, undefined);
+    const late = vi.fn();
+    tracker.subscribe(late);
+    expect(late).toHaveBeenCalledWith({ loaded: 10, total: undefined, fraction: undefined });
+  });
+});
+
+describe('download', () => {
+  const signal = () => new AbortController().signal;
+
+  it('retries network errors and 5xx, then succeeds', async () => {
+    const fetch = vi
+      .fn<NetContext['fetch']>()
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockResolvedValueOnce(new Response('busy', { status: 503 }))
+      .mockResolvedValueOnce(bodyOf(10));
+    const bytes = await download(net(fetch), { label: 'load("a")', url: 'https://cdn.test/a.glb', signal: signal() });
+    expect(bytes.byteLength).toBe(10);
+    expect(fetch).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives up with http (status, attempts) and never shows the query string', async () => {
+    const fetch = vi.fn<NetContext['fetch']>().mockImplementation(async () => new Response('', { status: 500, statusText: 'Internal Server Error' }));
+    const error = await download(net(fetch, 2), { label: 'load("a")', url: 'https://cdn.test/a.glb?X-Amz-Signature=secret', signal: signal() }).catch((e: unknown) => e);
+    expect(isKilnLoadError(error, 'http')).toBe(true);
+    expect((error as KilnLoadError).details).toMatchObject({ status: 500, attempts: 3, url: 'https://cdn.test/a.glb' });
+    expect((error as KilnLoadError).message).not.toContain('secret');
+  });
+
+  it('does not retry a 404', async () => {
+    const fetch = vi.fn<NetContext['fetch']>().mockResolvedValue(new Response('', { status: 404 }));
+    const error = await download(net(fetch), { label: 'x', url: 'https://cdn.test/a.glb', signal: signal() }).catch((e: unknown) => e);
+    expect((error as KilnLoadError).code).toBe('http');
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks for a fresh URL on 403, and on a network error of a presigned URL', async () => {
+    const seen: string[] = [];
+    const fetch = vi.fn<NetContext['fetch']>().mockImplementation(async (input) => {
+      const url = String(input);
+      seen.push(url);
+      if (url.includes('sig=1')) return new Response('', { status: 403 });
+      if (url.includes('sig=2')) throw new TypeError('Failed to fetch'); // a 403 without CORS headers
+      return bodyOf(5);
+    });
+    const reasons: string[] = [];
+    let n = 1;
+    const bytes = await download(net(fetch, 0), {
+      label: 'x',
+      url: 'https://s3.test/a.glb?X-Amz-Signature=abc&sig=1',
+      signal: signal(),
+      refresh: async (reason) => {
+        reasons.push(reason);
+        n += 1;
+        return `https://s3.test/a.glb?X-Amz-Signature=abc&sig=${n}`;
+      },
+    });
+    expect(bytes.byteLength).toBe(5);
+    expect(reasons).toEqual(['http-403', 'network']);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('rejects with aborted, distinct from network errors, also during the backoff', async () => {
+    const controller = new AbortController();
+    const fetch = vi.fn<NetContext['fetch']>().mockImplementation(async () => {
+      setTimeout(() => controller.abort(), 0);
+      return new Response('', { status: 503 });
+    });
+    const slow: NetContext = { ...net(fetch), retry: { retries: 3, minDelayMs: 10_000, maxDelayMs: 10_000, refreshes: 0 } };
+    const error = await download(slow, { label: 'x', url: 'https://cdn.test/a.glb', signal: controller.signal }).catch((e: unknown) => e);
+    expect((error as KilnLoadError).code).toBe('aborted');
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts real bytes for progress and prefers the expected size', async () => {
+    const fetch = vi.fn<NetContext['fetch']>().mockResolvedValue(bodyOf(100, 4, { 'content-length': '40' }));
+    const readings: [number, number | undefined][] = [];
+    await download(net(fetch), { label: 'x', url: 'https://cdn.test/a', signal: signal(), expectedBytes: 100, onProgress: (l, t) => readings.push([l, t]) });
+    expect(readings).toEqual([
+      [0, 100],
+      [25, 100],
+      [50, 100],
+      [75, 100],
+      [100, 100],
+    ]);
+  });
+
+  it('recognises presigned URLs', () => {
+    expect(looksPresigned('https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4&X-Amz-Signature=ab')).toBe(true);
+    expect(looksPresigned('https://d.cloudfront.net/k?Expires=1&Signature=x&Key-Pair-Id=K')).toBe(true);
+    expect(looksPresigned('http://127.0.0.1:1/k?X-Kiln-Expires=1&X-Kiln-Signature=s')).toBe(true);
+    expect(looksPresigned('https://cdn.test/k.glb?v=2')).toBe(false);
+  });
+});
+
+describe('AssetCache', () => {
+  interface Value extends Cacheable {
+    id: number;
+    gpu: number;
+    freed: boolean;
+  }
+  let next = 0;
+  const value = (bytes: number): Value => {
+    const v: Value = {
+      id: ++next,
+      bytes,
+      gpu: 1,
+      freed: false,
+      disposeGpu: () => {
+        v.gpu = 0;
+      },
+      free: () => {
+        v.freed = true;
+      },
+    };
+    return v;
+  };
+
+  it('shares one creation between concurrent acquires and counts references', async () => {
+    const cache = new AssetCache(1000);
+    const create = vi.fn(async () => value(10));
+    const [a, b] = await Promise.all([cache.acquire('k', create, { label: 'a' }), cache.acquire('k', create, { label: 'b' })]);
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(a.value).toBe(b.value);
+    a.release();
+    a.release(); // twice is harmless
+    expect(a.value.gpu).toBe(1);
+    b.release();
+    expect(b.value.gpu).toBe(0); // last release frees the GPU side
+    expect(cache.stats()).toMatchObject({ entries: 1, inUse: 0, bytes: 10 });
+    const again = await cache.acquire('k', create, { label: 'c' });
+    expect(create).toHaveBeenCalledTimes(1); // idle entry reused
+    again.release();
+  });
+
+  it("one caller's abort does not cancel a shared creation; the last one's does", async () => {
+    const cache = new AssetCache(1000);
+    let internal: AbortSignal | undefined;
+    let finish: (v: Value) => void = () => {};
+    const create = (signal: AbortSignal) => {
+      internal = signal;
+      return new Promise<Value>((resolve) => {
+        finish = resolve;
+      });
+    };
+    const first = new AbortController();
+    const second = new AbortController();
+    const p1 = cache.acquire('k', create, { label: 'a', signal: first.signal });
+    const p2 = cache.acquire('k', create, { label: 'b', signal: second.signal });
+    first.abort();
+    await expect(p1).rejects.toMatchObject({ code: 'aborted' });
+    expect(internal?.aborted).toBe(false);
+    second.abort();
+    await expect(p2).rejects.toMatchObject({ code: 'aborted' });
+    expect(internal?.aborted).toBe(true);
+    const late = value(5);
+    finish(late); // parsing finished after everyone left: dropped
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(late.freed).toBe(true);
+    expect(cache.stats()).toMatchObject({ entries: 0, pending: 0 });
+  });
+
+  it('evicts idle entries least recently released first to stay within the budget', async () => {
+    const cache = new AssetCache(25);
+    const a = await cache.acquire('a', async () => value(10), { label: 'a' });
+    const b = await cache.acquire('b', async () => value(10), { label: 'b' });
+    a.release();
+    b.release();
+    const c = await cache.acquire('c', async () => value(10), { label: 'c' });
+    expect(a.value.freed).toBe(true);
+    expect(b.value.freed).toBe(false);
+    expect(cache.has('a')).toBe(false);
+    expect(cache.stats()).toMatchObject({ entries: 2, inUse: 1, bytes: 20 });
+    c.release();
+  });
+
+  it('never evicts entries in use, and forgets failed creations', async () => {
+    const cache = new AssetCache(5);
+    const a = await cache.acquire('a', async () => value(10), { label: 'a' });
+    expect(cache.stats()).toMatchObject({ entries: 1, inUse: 1 });
+    await expect(cache.acquire('bad', async () => Promise.reject(new KilnLoadError('decode', 'nope')), { label: 'bad' })).rejects.toMatchObject({ code: 'decode' });
+    expect(cache.stats().pending).toBe(0);
+    a.release();
+    expect(cache.stats()).toMatchObject({ entries: 0 });
+  });
+});

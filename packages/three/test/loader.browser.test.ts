@@ -1,0 +1,567 @@
+// @kiln/three in real headless Chromium (Debian's, WebGL on SwiftShader): the test page is served
+// from one origin (the app server), the assets from others (the @kiln/storage CDN server, a
+// fault-injecting proxy in front of it, and RGW with presigned URLs in rgw.browser.test.ts).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Manifest } from '@kiln/manifest';
+import type {} from './browser/page.js';
+import { prepareApp, startAppServer, type AppServer } from './helpers/app.js';
+import { browserMissing, launchBrowser, openPage, type PageLog } from './helpers/browser.js';
+import { startChaosProxy, type ChaosProxy } from './helpers/chaos.js';
+import { ensureFixtures } from './helpers/fixtures.js';
+import { startAssetStack, type AssetStack } from './helpers/stack.js';
+
+const missing = browserMissing();
+
+describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let browser: Browser;
+  let app: AppServer;
+  let stack: AssetStack;
+  let chaos: ChaosProxy;
+  let page: Page;
+  let log: PageLog;
+  /** Arguments every page-side scenario gets. */
+  let env: { manifest: Manifest; cdn: string; chaos: string; decoders: string; manifestUrl: string };
+
+  beforeAll(async () => {
+    const fixtures = await ensureFixtures();
+    const appDir = await prepareApp('test/browser/page.ts', 'app-loader-test');
+    [app, stack, browser] = await Promise.all([startAppServer(appDir), startAssetStack(fixtures.dir, fixtures.files), launchBrowser()]);
+    chaos = await startChaosProxy({ cdn: stack.cdn.url, app: app.url });
+    env = { manifest: stack.manifest, cdn: stack.cdn.url, chaos: chaos.url, decoders: `${app.url}/decoders/`, manifestUrl: stack.manifestUrl };
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([app?.close(), stack?.close(), chaos?.close()]);
+  });
+
+  beforeEach(async () => {
+    ({ page, log } = await openPage(browser, app.url));
+    chaos.log.length = 0;
+    app.log.length = 0;
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    expect(log.errors, 'uncaught page errors').toEqual([]);
+    // Kiln logs nothing itself, and three has nothing to warn about (one KTX2Loader at a time, …).
+    expect(log.console.filter((m) => m.type === 'warning' && m.text.includes('THREE.'))).toEqual([]);
+  });
+
+  it('serves the page and the assets from different origins', () => {
+    expect(new URL(app.url).origin).not.toBe(new URL(stack.cdn.url).origin);
+    expect(new URL(app.url).origin).not.toBe(new URL(chaos.url).origin);
+  });
+
+  it('loads Draco, meshopt, KTX2 ETC1S and KTX2 UASTC GLBs and renders each', async () => {
+    const results = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders });
+      const out: Record<string, unknown> = {};
+      for (const id of ['sphere-draco', 'sphere-meshopt', 'sphere-etc1s', 'sphere-uastc', 'sphere-draco-etc1s']) {
+        const asset = await loader.load(id);
+        const mesh = asset.scene.getObjectByProperty('isMesh', true) as InstanceType<typeof kt.THREE.Mesh> | undefined;
+        const material = mesh?.material as InstanceType<typeof kt.THREE.MeshStandardMaterial> | undefined;
+        const map = material?.map;
+        out[id] = {
+          pixels: kt.render([asset.scene]),
+          triangles: (mesh?.geometry.index?.count ?? 0) / 3,
+          compressed: map ? (map as { isCompressedTexture?: boolean }).isCompressedTexture === true : null,
+          format: map?.format,
+          cacheKey: asset.cacheKey,
+          level: asset.level,
+        };
+        asset.release();
+      }
+      loader.dispose();
+      return out;
+    }, env);
+    for (const [id, result] of Object.entries(results)) {
+      const r = result as { pixels: { nonBackground: number; unique: number; total: number }; triangles: number; compressed: boolean | null; cacheKey: string; level: number };
+      expect(r.pixels.nonBackground, `${id}: pixels drawn`).toBeGreaterThan(r.pixels.total * 0.1);
+      expect(r.pixels.unique, `${id}: textured, shaded colours`).toBeGreaterThan(50);
+      expect(r.triangles, `${id}: geometry decoded`).toBeGreaterThan(1000);
+      expect(r.level).toBe(0);
+      expect(r.cacheKey).toMatch(new RegExp(`^${id}#0@[0-9a-f]{64}$`));
+      expect(r.compressed, `${id}: texture kind`).toBe(id.includes('etc1s') || id.includes('uastc'));
+    }
+  });
+  it('builds a THREE.LOD from the manifest, progressively, and caps the finest level on mobile', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders, chaos }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/pass/cdn` });
+      const shown: number[] = [];
+      const lod = await loader.loadLod('lod', { onLevel: (level) => shown.push(level) });
+      const firstLevels = lod.loadedLevels();
+      const firstCount = lod.lod.levels.length;
+      await lod.ready;
+      const camera = new kt.THREE.PerspectiveCamera(50, 1, 0.1, 100);
+      const visibleAt = (distance: number) => {
+        camera.position.set(0, 0, distance);
+        camera.updateMatrixWorld();
+        lod.lod.update(camera);
+        return lod.lod.getCurrentLevel();
+      };
+      const desktop = {
+        firstLevels,
+        firstCount,
+        shown: [...shown],
+        levels: lod.lod.levels.map((level) => level.distance),
+        current: [visibleAt(2), visibleAt(6), visibleAt(20)],
+        pixels: kt.render([lod.lod]),
+      };
+      lod.release();
+      loader.dispose();
+      const mobileLoader = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/pass/cdn`, platform: 'mobile' });
+      const mobile = await mobileLoader.loadLod('lod', { progressive: false });
+      const mobileResult = { levels: mobile.levels, distances: mobile.lod.levels.map((level) => level.distance) };
+      mobile.release();
+      mobileLoader.dispose();
+      // Screen coverage instead of distances: turned into distances from the bounding sphere and fov.
+      const byCoverage = structuredClone(manifest);
+      const asset = byCoverage.assets.find((a) => a.id === 'lod');
+      if (!asset?.lods) throw new Error('fixture missing');
+      asset.lods = asset.lods.map(({ switchDistance: _, ...variant }, i) => ({ ...variant, screenCoverage: i === 0 ? 0.5 : 0.2 }));
+      const coverageLoader = kt.loader({ manifest: byCoverage, decoderPath: decoders });
+      const coverage = await coverageLoader.loadLod('lod', { progressive: false, fov: 50 });
+      const coverageDistances = coverage.lod.levels.map((level) => level.distance);
+      coverage.release();
+      coverageLoader.dispose();
+      return { desktop, mobile: mobileResult, coverageDistances };
+    }, env);
+    // Progressive: the coarsest level (2) is in and shown alone before the finer ones.
+    expect(result.desktop.firstLevels).toEqual([2]);
+    expect(result.desktop.firstCount).toBe(1);
+    expect(result.desktop.shown[0]).toBe(2);
+    expect([...result.desktop.shown].sort()).toEqual([0, 1, 2]);
+    expect(result.desktop.levels).toEqual([0, 4, 10]);
+    expect(result.desktop.current).toEqual([0, 1, 2]);
+    expect(result.desktop.pixels.nonBackground).toBeGreaterThan(result.desktop.pixels.total * 0.05);
+    // Mobile: LOD0 is never used (the manifest's default floor), and never downloaded.
+    expect(result.mobile.levels).toEqual([1, 2]);
+    expect(result.mobile.distances).toEqual([0, 10]);
+    // Coverage c of a unit sphere at fov 50°: distance = 1 / (c * tan(25°)).
+    const tan = Math.tan((25 * Math.PI) / 180);
+    expect(result.coverageDistances[0]).toBe(0);
+    expect(result.coverageDistances[1]).toBeCloseTo(1 / (0.5 * tan), 1);
+    expect(result.coverageDistances[2]).toBeCloseTo(1 / (0.2 * tan), 1);
+    const lod0Key = stack.manifest.assets.find((asset) => asset.id === 'lod')?.key as string;
+    const requested = chaos.log.map((entry) => entry.path);
+    expect(requested.filter((path) => path === `/${lod0Key}`)).toHaveLength(1);
+  });
+
+  it('loads HDR and EXR environment maps through PMREM and lights a scene with them', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders });
+      const out: Record<string, unknown> = {};
+      for (const id of ['env-hdr', 'env-exr']) {
+        const environment = await loader.loadEnvironment(id);
+        // A mirror ball lit only by the prefiltered map.
+        const ball = new kt.THREE.Mesh(new kt.THREE.SphereGeometry(1, 32, 16), new kt.THREE.MeshStandardMaterial({ metalness: 1, roughness: 0.2 }));
+        const lit = kt.render([ball], { environment: environment.texture });
+        ball.geometry.dispose();
+        ball.material.dispose();
+        out[id] = { pmrem: (environment.texture as { isPMREMTexture?: boolean }).isPMREMTexture === true, lit, cacheKey: environment.cacheKey };
+        environment.release();
+      }
+      loader.dispose();
+      return { out };
+    }, env);
+    for (const id of ['env-hdr', 'env-exr']) {
+      const r = result.out[id] as { pmrem: boolean; lit: { nonBackground: number; unique: number; total: number }; cacheKey: string };
+      expect(r.pmrem, id).toBe(true);
+      expect(r.lit.nonBackground, id).toBeGreaterThan(r.lit.total * 0.1);
+      expect(r.lit.unique, id).toBeGreaterThan(20);
+      expect(r.cacheKey).toMatch(new RegExp(`^${id}#0@[0-9a-f]{64}\\|env$`));
+    }
+  });
+
+  it('aborts in the middle of a download with an aborted error, then loads again', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders, chaos }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/slow/cdn` });
+      const controller = new AbortController();
+      const seen: { loaded: number; total: number | undefined }[] = [];
+      let error: unknown;
+      try {
+        await loader.load('big-draco', {
+          signal: controller.signal,
+          onProgress: (p) => {
+            seen.push({ loaded: p.loaded, total: p.total });
+            if (p.loaded > 0 && p.total !== undefined && p.loaded < p.total) controller.abort();
+          },
+        });
+      } catch (e) {
+        error = e;
+      }
+      const aborted = kt.errorInfo(error);
+      const statsAfterAbort = loader.stats();
+      const again = await loader.load('big-draco');
+      const pixels = kt.render([again.scene]);
+      again.release();
+      loader.dispose();
+      return { aborted, seen, statsAfterAbort, pixels };
+    }, env);
+    expect(result.aborted).toMatchObject({ code: 'aborted', isKilnLoadError: true, name: 'KilnLoadError' });
+    const last = result.seen[result.seen.length - 1] as { loaded: number; total: number };
+    expect(last.loaded).toBeGreaterThan(0);
+    expect(last.loaded).toBeLessThan(last.total);
+    expect(result.statsAfterAbort).toMatchObject({ entries: 0, pending: 0 });
+    expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
+    expect(chaos.log.filter((entry) => entry.path.endsWith('big-draco.glb') || entry.mode === 'slow').length).toBe(2);
+  });
+
+  it('an abort while the Draco decoder downloads does not break the decoder', async () => {
+    const result = await page.evaluate(async ({ manifest, chaos }) => {
+      const { kt } = window;
+      // Decoders come through the slow proxy: the abort lands while they download.
+      const loader = kt.loader({ manifest, decoderPath: `${chaos}/slow/app/decoders/` });
+      const controller = new AbortController();
+      let error: unknown;
+      const pending = loader.load('sphere-draco', {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.fraction === 1) setTimeout(() => controller.abort(), 30);
+        },
+      });
+      try {
+        await pending;
+      } catch (e) {
+        error = e;
+      }
+      const again = await loader.load('sphere-draco');
+      const other = await loader.load('big-draco');
+      const pixels = kt.render([again.scene, other.scene]);
+      again.release();
+      other.release();
+      loader.dispose();
+      return { aborted: kt.errorInfo(error), pixels };
+    }, env);
+    expect(result.aborted.code).toBe('aborted');
+    expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
+    // The decoder was downloaded once, by Kiln's own channel, and never re-requested.
+    const wasm = chaos.log.filter((entry) => entry.path.endsWith('draco_decoder.wasm'));
+    expect(wasm.map((entry) => entry.status)).toEqual([200]);
+  });
+
+  it('refreshes an expired presigned URL through resolveUrl (403, then a fresh URL)', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders, chaos }) => {
+      const { kt } = window;
+      const reasons: string[] = [];
+      const loader = kt.loader({
+        manifest,
+        decoderPath: decoders,
+        resolveUrl: ({ key, reason }) => {
+          reasons.push(reason);
+          const sig = reason === 'initial' ? 'stale' : 'fresh';
+          return `${chaos}/forbid/cdn/${key}?X-Amz-Expires=60&X-Amz-Signature=abc&sig=${sig}`;
+        },
+      });
+      const asset = await loader.load('sphere-meshopt');
+      const pixels = kt.render([asset.scene]);
+      asset.release();
+      const noRefresh = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/forbid/cdn` });
+      let error: unknown;
+      try {
+        await noRefresh.load('sphere-meshopt');
+      } catch (e) {
+        error = e;
+      }
+      loader.dispose();
+      noRefresh.dispose();
+      return { reasons, pixels, error: kt.errorInfo(error) };
+    }, env);
+    expect(result.reasons).toEqual(['initial', 'http-403']);
+    expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
+    expect(chaos.log.filter((entry) => entry.mode === 'forbid').map((entry) => entry.status)).toEqual([403, 200, 403]);
+    expect(result.error).toMatchObject({ code: 'http', details: { status: 403 } });
+    expect(result.error.message).not.toContain('X-Amz-Signature');
+  });
+
+  it('retries a 503 with backoff, and reports http after the last retry', async () => {
+    const token = `t${Date.now()}`;
+    const result = await page.evaluate(async ({ manifest, decoders, chaos, token }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/flaky-2-${token}/cdn`, retry: { minDelayMs: 20, maxDelayMs: 50 } });
+      const asset = await loader.load('sphere-etc1s');
+      const pixels = kt.render([asset.scene]);
+      asset.release();
+      loader.dispose();
+      const giveUp = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/flaky-9-${token}x/cdn`, retry: { retries: 2, minDelayMs: 20, maxDelayMs: 50 } });
+      let error: unknown;
+      try {
+        await giveUp.load('sphere-etc1s');
+      } catch (e) {
+        error = e;
+      }
+      giveUp.dispose();
+      return { pixels, error: kt.errorInfo(error) };
+    }, { ...env, token });
+    expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
+    expect(chaos.log.filter((entry) => entry.mode === `flaky-2-${token}`).map((entry) => entry.status)).toEqual([503, 503, 200]);
+    expect(result.error).toMatchObject({ code: 'http', details: { status: 503, attempts: 3 } });
+    expect(chaos.log.filter((entry) => entry.mode === `flaky-9-${token}x`)).toHaveLength(3);
+  });
+
+  it('rejects an integrity mismatch before parsing, and accepts matching bytes', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const tampered = structuredClone(manifest);
+      const meshopt = tampered.assets.find((asset) => asset.id === 'sphere-meshopt');
+      const other = tampered.assets.find((asset) => asset.id === 'sphere-draco');
+      if (!meshopt || !other) throw new Error('fixtures missing');
+      meshopt.sha256 = other.sha256;
+      const loader = kt.loader({ manifest: tampered, decoderPath: decoders, integrity: true });
+      let error: unknown;
+      try {
+        await loader.load('sphere-meshopt');
+      } catch (e) {
+        error = e;
+      }
+      const good = await loader.load('sphere-draco');
+      good.release();
+      const stats = loader.stats();
+      loader.dispose();
+      return { error: kt.errorInfo(error), stats };
+    }, env);
+    expect(result.error).toMatchObject({ code: 'integrity', isKilnLoadError: true });
+    expect(result.error.message).toMatch(/SHA-256 mismatch/);
+    expect(result.stats.entries).toBe(1);
+  });
+
+  it('after release(), renderer.info.memory returns to its baseline', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      kt.warmRenderer();
+      const baseline = kt.memory();
+      const loader = kt.loader({ manifest, decoderPath: decoders });
+      const a = await loader.load('sphere-etc1s');
+      const b = await loader.load('sphere-etc1s');
+      const c = await loader.load('sphere-draco');
+      const d = await loader.load('skinned');
+      const e = await loader.load('skinned');
+      kt.render([a.scene, b.scene, c.scene, d.scene, e.scene]);
+      const loaded = kt.memory();
+      const shared = {
+        geometry: (a.scene.getObjectByProperty('isMesh', true) as InstanceType<typeof kt.THREE.Mesh>).geometry === (b.scene.getObjectByProperty('isMesh', true) as InstanceType<typeof kt.THREE.Mesh>).geometry,
+        distinctScenes: a.scene !== b.scene,
+        distinctSkeletons:
+          (d.scene.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh>).skeleton !==
+          (e.scene.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh>).skeleton,
+        animations: d.animations.length,
+      };
+      a.release();
+      kt.render([b.scene]);
+      const afterOne = kt.memory();
+      for (const asset of [b, c, d, e]) asset.release();
+      b.release();
+      kt.render([]);
+      const released = kt.memory();
+      const stats = loader.stats();
+      // Idle in the cache: loads again without a download and uploads again.
+      const again = await loader.load('sphere-etc1s');
+      const pixels = kt.render([again.scene]);
+      again.release();
+      kt.render([]);
+      const final = kt.memory();
+      loader.dispose();
+      return { baseline, loaded, afterOne, released, final, shared, stats, pixels };
+    }, env);
+    expect(result.loaded.geometries).toBeGreaterThan(result.baseline.geometries);
+    expect(result.loaded.textures).toBeGreaterThan(result.baseline.textures);
+    expect(result.afterOne.geometries, 'one clone released, the other still holds the asset').toBeGreaterThan(result.baseline.geometries);
+    expect(result.released).toEqual(result.baseline);
+    expect(result.final).toEqual(result.baseline);
+    expect(result.shared).toEqual({ geometry: true, distinctScenes: true, distinctSkeletons: true, animations: 1 });
+    expect(result.stats).toMatchObject({ entries: 3, inUse: 0 });
+    expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
+  });
+
+  it('8 loads at once start no more than maxWorkers decoder workers', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const before = kt.workers.created;
+      const loader = kt.loader({ manifest, decoderPath: decoders, maxWorkers: 2 });
+      const assets = await Promise.all(Array.from({ length: 8 }, (_, i) => loader.load(`worker-${i}`)));
+      const created = kt.workers.created - before;
+      const pixels = kt.render(assets.map((asset) => asset.scene));
+      for (const asset of assets) asset.release();
+      const stats = loader.stats();
+      const terminatedBefore = kt.workers.terminated;
+      loader.dispose();
+      return { created, pixels, stats, limits: loader.workerLimits, terminated: kt.workers.terminated - terminatedBefore };
+    }, env);
+    expect(result.created).toBeGreaterThan(0);
+    expect(result.created).toBeLessThanOrEqual(2);
+    expect(result.limits).toEqual({ draco: 1, ktx2: 1 });
+    expect(result.stats.entries).toBe(8);
+    expect(result.terminated).toBe(result.created);
+    expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
+  });
+
+  it('preload() fetches the manifest and the decoders and starts the workers before the first asset', async () => {
+    const result = await page.evaluate(async ({ manifestUrl, decoders }) => {
+      const { kt } = window;
+      const before = kt.workers.created;
+      const loader = kt.loader({ manifestUrl, decoderPath: decoders, maxWorkers: 4 });
+      await loader.preload();
+      const afterPreload = kt.workers.created - before;
+      const asset = await loader.load('sphere-draco-etc1s');
+      const afterLoad = kt.workers.created - before;
+      asset.release();
+      loader.dispose();
+      return { afterPreload, afterLoad };
+    }, env);
+    expect(result.afterPreload).toBe(4);
+    expect(result.afterLoad).toBe(4);
+    const decoderFiles = app.log.filter((path) => path.startsWith('/decoders/')).sort();
+    expect(decoderFiles).toEqual(['/decoders/basis/basis_transcoder.js', '/decoders/basis/basis_transcoder.wasm', '/decoders/draco/draco_decoder.wasm', '/decoders/draco/draco_wasm_wrapper.js']);
+  });
+
+  it('reports monotonic progress that ends at 100%, also with gzip and without Content-Length', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders, chaos, cdn }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders });
+      const key = manifest.assets.find((asset) => asset.id === 'big-draco')?.key as string;
+      const runs: Record<string, { loaded: number; total: number | undefined; fraction: number | undefined }[]> = {};
+      const cases: [string, string][] = [
+        ['plain-id', 'big-draco'],
+        ['gzip-url', `${chaos}/gzip/cdn/${key}`],
+        ['nolen-url', `${chaos}/nolen/cdn/${key}`],
+        ['slow-url', `${chaos}/slow/cdn/${key}`],
+        ['slowgzip-url', `${chaos}/slowgzip/cdn/${key}`],
+      ];
+      for (const [name, source] of cases) {
+        const events: { loaded: number; total: number | undefined; fraction: number | undefined }[] = [];
+        const asset = await loader.load(source, { onProgress: (p) => events.push(p) });
+        asset.release();
+        runs[name] = events;
+      }
+      for (const mode of ['gzip', 'slowgzip']) {
+        const byId = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/${mode}/cdn` });
+        const events: { loaded: number; total: number | undefined; fraction: number | undefined }[] = [];
+        (await byId.load('big-draco', { onProgress: (p) => events.push(p) })).release();
+        runs[`${mode}-id`] = events;
+        byId.dispose();
+      }
+      loader.dispose();
+      return { runs, bytes: manifest.assets.find((asset) => asset.id === 'big-draco')?.bytes as number, cdn };
+    }, env);
+    for (const [name, events] of Object.entries(result.runs)) {
+      expect(events.length, name).toBeGreaterThan(1);
+      const last = events[events.length - 1];
+      expect(last, name).toEqual({ loaded: result.bytes, total: result.bytes, fraction: 1 });
+      for (let i = 1; i < events.length; i++) {
+        const previous = events[i - 1] as { loaded: number; fraction: number | undefined };
+        const current = events[i] as { loaded: number; fraction: number | undefined };
+        expect(current.loaded, name).toBeGreaterThanOrEqual(previous.loaded);
+        if (previous.fraction !== undefined) expect(current.fraction, name).toBeGreaterThanOrEqual(previous.fraction);
+      }
+      for (const event of events) if (event.fraction !== undefined) expect(event.fraction, name).toBeLessThanOrEqual(1);
+    }
+    // Without Content-Length and for a URL there is no size until the end; by id the manifest has it.
+    expect(result.runs['nolen-url']?.slice(0, -1).every((event) => event.fraction === undefined)).toBe(true);
+    // gzip: Content-Length is the compressed size (three reports over 100%); by id the manifest size wins.
+    expect(result.runs['slowgzip-id']?.filter((event) => event.fraction !== undefined && event.fraction > 0 && event.fraction < 1).length).toBeGreaterThan(3);
+    expect(result.runs['slow-url']?.filter((event) => event.fraction !== undefined && event.fraction > 0 && event.fraction < 1).length).toBeGreaterThan(3);
+  });
+
+  it('shares one request between concurrent loads and keeps the cache within its byte budget', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders, chaos }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/pass/cdn` });
+      const [a, b, c] = await Promise.all([loader.load('sphere-meshopt'), loader.load('sphere-meshopt'), loader.load('sphere-meshopt')]);
+      const sameKey = a.cacheKey === b.cacheKey && b.cacheKey === c.cacheKey;
+      for (const asset of [a, b, c]) asset.release();
+      const oneBytes = loader.stats().bytes;
+      loader.dispose();
+      // A budget that fits one asset: the least recently released idle one is evicted.
+      const small = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/pass/cdn`, cacheBytes: oneBytes * 1.5 });
+      const first = await small.load('sphere-meshopt');
+      const second = await small.load('sphere-draco');
+      const bothInUse = small.stats();
+      first.release();
+      const afterFirst = small.stats();
+      second.release();
+      const afterSecond = small.stats();
+      small.dispose();
+      return { sameKey, oneBytes, bothInUse, afterFirst, afterSecond };
+    }, env);
+    expect(result.sameKey).toBe(true);
+    const meshoptRequests = chaos.log.filter((entry) => entry.mode === 'pass');
+    expect(meshoptRequests).toHaveLength(3);
+    expect(result.oneBytes).toBeGreaterThan(0);
+    expect(result.bothInUse).toMatchObject({ entries: 2, inUse: 2 });
+    expect(result.afterFirst).toMatchObject({ entries: 1, inUse: 1 });
+    expect(result.afterSecond).toMatchObject({ entries: 1, inUse: 0 });
+  });
+
+  it('a texture that cannot decode is an error by default, or a warning when configured', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const strict = kt.loader({ manifest, decoderPath: decoders });
+      let error: unknown;
+      try {
+        await strict.load('broken-texture');
+      } catch (e) {
+        error = e;
+      }
+      const warnings: string[] = [];
+      const lenient = kt.loader({ manifest, decoderPath: decoders, missingTexture: 'warn', logger: { warn: (m) => warnings.push(m) } });
+      const asset = await lenient.load('broken-texture');
+      const pixels = kt.render([asset.scene]);
+      asset.release();
+      strict.dispose();
+      lenient.dispose();
+      return { error: kt.errorInfo(error), warnings, pixels };
+    }, env);
+    expect(result.error).toMatchObject({ code: 'decode' });
+    expect(result.error.message).toMatch(/texture 0 "broken"/);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/^@kiln\/three: load\("broken-texture"\): 1 texture\(s\) failed/);
+    expect(result.pixels.nonBackground).toBeGreaterThan(0);
+    // three.js itself logs the failure; Kiln adds no console output of its own.
+    expect(log.console.filter((m) => m.type === 'error').every((m) => m.text.includes("Couldn't load texture"))).toBe(true);
+  });
+
+  it('types every failure: manifest, http, network', async () => {
+    // A port nothing listens on (Chromium refuses low "unsafe" ports before connecting).
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closedPort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const result = await page.evaluate(async ({ manifest, decoders, cdn, closedPort }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders, retry: { retries: 1, minDelayMs: 10 } });
+      const attempt = async (run: () => Promise<unknown>) => {
+        try {
+          await run();
+          return undefined;
+        } catch (e) {
+          return kt.errorInfo(e);
+        }
+      };
+      const out = {
+        unknownId: await attempt(() => loader.load('no-such-asset')),
+        badLod: await attempt(() => loader.load('lod', { lod: 7 })),
+        notFound: await attempt(() => loader.load(`${cdn}/game/run-1/model_3d/missing.glb`)),
+        refused: await attempt(() => loader.load(`http://127.0.0.1:${closedPort}/nothing.glb`)),
+        notGlb: await attempt(() => loader.load('env-hdr')),
+        noManifest: await attempt(() => kt.loader({ decoderPath: decoders }).load('sphere-draco')),
+      };
+      loader.dispose();
+      return out;
+    }, { ...env, closedPort });
+    expect(result.unknownId).toMatchObject({ code: 'manifest', isKilnLoadError: true });
+    expect(result.unknownId?.message).toMatch(/not found in the manifest/);
+    expect(result.badLod).toMatchObject({ code: 'manifest' });
+    expect(result.notFound).toMatchObject({ code: 'http', details: { status: 404 } });
+    expect(result.refused).toMatchObject({ code: 'network', details: { attempts: 2 } });
+    expect(result.notGlb).toMatchObject({ code: 'decode' });
+    expect(result.noManifest).toMatchObject({ code: 'manifest' });
+  });
+});
