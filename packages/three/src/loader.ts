@@ -284,7 +284,7 @@ export class KilnLoader {
     const target = await this.target(source, options.lod, label, options.signal, 'model');
     const integrity = this.integrityFor(target, options.integrity);
     const handle = await this.cache.acquire<ModelTemplate>(
-      target.cacheKey,
+      cacheKeyFor(target.cacheKey, integrity),
       (signal, progress) => this.createModel(target, integrity, signal, progress),
       { signal: options.signal, onProgress: options.onProgress, label },
     );
@@ -333,7 +333,7 @@ export class KilnLoader {
     const target = await this.target(source, 0, label, options.signal, 'environment');
     const integrity = this.integrityFor(target, options.integrity);
     const handle = await this.cache.acquire<EnvironmentValue>(
-      target.cacheKey,
+      cacheKeyFor(target.cacheKey, integrity),
       (signal, progress) => this.createEnvironment(target, integrity, options.format, signal, progress),
       { signal: options.signal, onProgress: options.onProgress, label },
     );
@@ -564,4 +564,12 @@ export class KilnLoader {
  */
 export function createKilnLoader(options: KilnLoaderOptions): KilnLoader {
   return new KilnLoader(options);
+}
+
+/**
+ * Verified and unverified loads of the same asset are cached apart: a load that asks for
+ * integrity must never join a download that nobody checked.
+ */
+function cacheKeyFor(key: string, integrity: string | undefined): string {
+  return integrity === undefined ? key : `${key}!sha256`;
 }

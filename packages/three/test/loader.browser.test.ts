@@ -333,6 +333,27 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.stats.entries).toBe(1);
   });
 
+  it('never lets a load that asks for integrity join an unverified download of the same asset', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const tampered = structuredClone(manifest);
+      const meshopt = tampered.assets.find((asset) => asset.id === 'sphere-meshopt');
+      const other = tampered.assets.find((asset) => asset.id === 'sphere-draco');
+      if (!meshopt || !other) throw new Error('fixtures missing');
+      meshopt.sha256 = other.sha256;
+      const loader = kt.loader({ manifest: tampered, decoderPath: decoders, integrity: false });
+      const [unchecked, checked] = await Promise.allSettled([
+        loader.load('sphere-meshopt'),
+        loader.load('sphere-meshopt', { integrity: true }),
+      ]);
+      if (unchecked.status === 'fulfilled') unchecked.value.release();
+      loader.dispose();
+      return { unchecked: unchecked.status, error: checked.status === 'rejected' ? kt.errorInfo(checked.reason) : null };
+    }, env);
+    expect(result.unchecked).toBe('fulfilled');
+    expect(result.error).toMatchObject({ code: 'integrity' });
+  });
+
   it('after release(), renderer.info.memory returns to its baseline', async () => {
     const result = await page.evaluate(async ({ manifest, decoders }) => {
       const { kt } = window;
