@@ -1,0 +1,10 @@
+export { comfyUIBackend, COMFYUI_BACKEND_DEFAULTS } from './backend.js';
+export type { ComfyUIBackend, ComfyUIBackendOptions } from './backend.js';
+export { createComfyUIConnection, COMFYUI_CONNECTION_DEFAULTS } from './connection.js';
+export type { ComfyFileRef, ComfyUIConnection, ComfyUIConnectionOptions, QueuedPrompt } from './connection.js';
+export { DEFAULT_INPUT_NAMES, compileInjection, injectWorkflow, resolveNode } from './workflow.js';
+export type { ComfyNode, ComfyWorkflow, InjectMap, InjectTarget } from './workflow.js';
+export { isModelInput, promptIdFor } from './errors.js';
+export type { ComfyNodeError } from './errors.js';
+export { reconnectDelay } from './socket.js';
+export type { ReconnectOptions, WebSocketConstructor } from './socket.js';
