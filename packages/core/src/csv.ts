@@ -66,6 +66,10 @@ export interface BatchItem {
   values: Readonly<Record<string, string>>;
   /** Rendered prompt (before any expander), with style modifiers. */
   prompt: string;
+  /** The template's output alone: what a prompt expander gets. */
+  basePrompt: string;
+  /** Style modifiers appended after the (expanded) base prompt. */
+  modifiers: readonly string[];
   negativePrompt: string;
 }
 
@@ -173,6 +177,8 @@ export function parseCsvBatch(options: CsvBatchOptions): Batch {
       request,
       values,
       prompt: modifiers.length > 0 ? `${prompt}, ${modifiers.join(', ')}` : prompt,
+      basePrompt: prompt,
+      modifiers,
       negativePrompt: buildNegativePrompt(request.asset_type, options.negative),
     });
   });

@@ -79,6 +79,7 @@ export type {
   EventType,
   EventInput,
   CoreEvent,
+  Patch,
   StepChange,
   RunChange,
   UsageDelta,
@@ -105,3 +106,39 @@ export type {
   BackendCapabilities,
   GenerationBackend,
 } from './backend.js';
+
+export { createJobClient, JOB_CLIENT_DEFAULTS } from './client.js';
+export type {
+  JobClient,
+  JobClientOptions,
+  SubmitOptions,
+  SubmitResult,
+  BatchSubmitResult,
+  Progress,
+  DeadLetterEntry,
+} from './client.js';
+export type { ReviewOptions, ApproveOptions, RejectOptions, RequestChangesOptions, ReplacementOutput } from './engine/review.js';
+export { DEFAULT_IMAGE_SIZE } from './engine/plan.js';
+
+export { memorySink, storageSink, artifactTypeOf } from './artifacts.js';
+export type { ArtifactSink, ArtifactInput, ManifestEntry, StorageSinkOptions } from './artifacts.js';
+
+export { functionBackend } from './backends/function/index.js';
+export type { FunctionBackend, FunctionBackendOptions } from './backends/function/index.js';
+
+export { RETRY_DEFAULTS, fullJitterDelay, decideFailure } from './reliability/retry.js';
+export type { RetryOptions, FailureDecision } from './reliability/retry.js';
+export { BREAKER_DEFAULTS, BreakerRegistry } from './reliability/breaker.js';
+export type { BreakerOptions, BreakerState } from './reliability/breaker.js';
+export { LIMIT_DEFAULTS } from './reliability/limits.js';
+export type { LimitOptions, ProjectQuota } from './reliability/limits.js';
+export { EwmaTable } from './reliability/ewma.js';
+export { redact, redactText, SECRET_KEY_PATTERN } from './reliability/redact.js';
+
+export { imageSize, inspectGlb } from './media.js';
+export type { GlbInfo } from './media.js';
+export { QUALITY_RATINGS, QUALITY_SCORE, QUALITY_DEFAULTS, rateOutput, worstRating } from './quality/rating.js';
+export type { QualityRating, QualityOptions, RateInput, RatingResult } from './quality/rating.js';
+export { combineTaggers } from './quality/tagger.js';
+export type { AutoTagger, TagInput } from './quality/tagger.js';
+export type { CostModel, BackendCost, MetricsOptions, MetricsSnapshot, StepMetrics } from './metrics.js';

@@ -257,9 +257,11 @@ export class StoreState {
 
   nextDue(now: number): number | undefined {
     let next: number | undefined;
-    for (const id of this.byState.get('ready') ?? []) {
-      const at = this.steps.get(id)?.notBefore;
-      if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
+    for (const state of ['ready', 'retry_wait'] as const) {
+      for (const id of this.byState.get(state) ?? []) {
+        const at = this.steps.get(id)?.notBefore;
+        if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
+      }
     }
     return next;
   }

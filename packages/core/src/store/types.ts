@@ -97,6 +97,8 @@ export interface StepRecord {
   waits: number;
   maxAttempts?: number;
   timeoutMs?: number;
+  /** Submissions issued so far (never reset): numbers the attempt ids. */
+  attemptSeq?: number;
   /** Per-attempt id sent to the backend. Set before submitting: a crash after it resubmits the same id. */
   attemptId?: string;
   remoteId?: string;
@@ -184,13 +186,16 @@ export interface CoreEvent extends EventInput {
   data: Record<string, unknown>;
 }
 
+/** Fields to set on a record; an `undefined` value deletes the field. */
+export type Patch<T> = { [K in keyof T]?: T[K] | undefined };
+
 /** A compare-and-set change of one step. */
 export interface StepChange {
   stepId: string;
   /** The version the caller read; the commit fails with `conflict` if it moved. */
   expectVersion: number;
   /** Fields to set; `undefined` values delete the field. */
-  set: Partial<Omit<StepRecord, 'id' | 'runId' | 'version'>>;
+  set: Patch<Omit<StepRecord, 'id' | 'runId' | 'version'>>;
   /** Allows going back to `pending`/`ready` from any state but `canceled`. */
   rewind?: boolean;
 }
@@ -199,7 +204,7 @@ export interface StepChange {
 export interface RunChange {
   runId: string;
   expectVersion: number;
-  set: Partial<Omit<RunRecord, 'id' | 'version'>>;
+  set: Patch<Omit<RunRecord, 'id' | 'version'>>;
 }
 
 /** Resource use charged to a project (quotas and metrics). */
@@ -303,7 +308,7 @@ export interface JobStore {
   renew(stepId: string, workerId: string, leaseMs: number, now: number): Promise<boolean>;
   /** Gives a lease back. */
   release(stepId: string, workerId: string): Promise<void>;
-  /** The earliest `notBefore` of a ready step after `now`, for the scheduler's timer. */
+  /** The earliest `notBefore` of a `ready` or `retry_wait` step after `now`, for the scheduler's timer. */
   nextDue(now: number): Promise<number | undefined>;
   /** Events with `seq > afterSeq`, oldest first; only durable ones. */
   events(afterSeq: number, limit?: number): Promise<CoreEvent[]>;

@@ -1,0 +1,55 @@
+import { functionBackend, type BackendOutput, type FunctionBackendOptions, type Logger, type PipelineDefinition } from '@kiln/core';
+
+/** A PNG header with the given size: enough for `imageSize()` and ratings. */
+export function fakePng(width: number, height: number, salt = 0): Uint8Array {
+  const bytes = new Uint8Array(33 + 4);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  view.setUint32(33, salt);
+  return bytes;
+}
+
+/** An output the function backends return. */
+export function pngOutput(width = 512, height = 512, salt = 0): BackendOutput {
+  return { filename: 'out.png', contentType: 'image/png', data: fakePng(width, height, salt) };
+}
+
+/** A function backend returning a fake PNG whose content depends on the prompt and seed. */
+export function echoBackend(options: Partial<FunctionBackendOptions> = {}) {
+  return functionBackend({
+    name: 'echo',
+    run: ({ params, inputs }) => [pngOutput(512, 512, ((params['seed'] as number) ^ inputs.length ^ String(params['prompt']).length) >>> 0)],
+    ...options,
+  });
+}
+
+/** A logger that records lines (tests must not print). */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
+  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+export const request = {
+  project_id: 'td',
+  asset_type: 'PROP',
+  prompt: { core_concept: 'wooden crate', style: 'low poly', details: 'iron bands' },
+  constraints: { platform: 'PC', rig_type: 'STATIC' },
+  name: 'crate',
+} as const;
+
+/** A chain of `names` on backend `backend`, none rated. */
+export function chain(names: string[], backend = 'echo', extra: Partial<PipelineDefinition['steps'][number]> = {}): PipelineDefinition {
+  return { name: 'chain', steps: names.map((name, i) => ({ name, operation: `op_${name}`, backend, rate: false, ...(i > 0 ? { dependsOn: [names[i - 1]!] } : {}), ...extra })) };
+}
+
+/** Polls `check` until it holds. */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('waitUntil: timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
