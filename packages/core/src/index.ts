@@ -142,3 +142,7 @@ export type { QualityRating, QualityOptions, RateInput, RatingResult } from './q
 export { combineTaggers } from './quality/tagger.js';
 export type { AutoTagger, TagInput } from './quality/tagger.js';
 export type { CostModel, BackendCost, MetricsOptions, MetricsSnapshot, StepMetrics } from './metrics.js';
+export { proceduralBackend, PROCEDURAL_DEFAULTS, PROCEDURAL_OPERATIONS } from './backends/procedural/index.js';
+export type { ProceduralBackendOptions } from './backends/procedural/index.js';
+export { decodeImage } from './backends/procedural/image.js';
+export type { RawImage } from './backends/procedural/image.js';
