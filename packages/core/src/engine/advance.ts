@@ -110,9 +110,16 @@ async function derive(ctx: EngineContext, view: RunView, mutation: RunMutation) 
       const entries = manifestEntries(run, [...projected.values()]);
       data['assets'] = entries.length;
       if (ctx.sink.writeManifest && entries.length > 0) {
-        const manifest = await ctx.sink.writeManifest({ projectId: run.projectId, runId: run.id, assets: entries });
-        runSet.manifest = manifest;
-        data['manifest'] = manifest;
+        try {
+          const manifest = await ctx.sink.writeManifest({ projectId: run.projectId, runId: run.id, assets: entries });
+          runSet.manifest = manifest;
+          data['manifest'] = manifest;
+        } catch (error) {
+          // The assets are stored; a manifest that cannot be written does not undo the run.
+          const message = error instanceof Error ? error.message : String(error);
+          ctx.logger.error(`run: writing the manifest failed: ${message}`, { job_id: run.id });
+          data['manifestError'] = message;
+        }
       }
     }
     if (state !== 'active') events.push({ type: 'RunCompleted', ...base, data });
