@@ -197,8 +197,10 @@ describe('httpTaskBackend with the Meshy preset', () => {
     ).json()) as Record<string, unknown>;
     server.expireUrls();
 
-    // A late webhook with URLs that no longer work, to a backend that never saw the task:
+    // A late webhook with URLs that no longer work, to a backend that follows the task but has
+    // not heard of it yet (subscribing with webhooks on sends no request before quietMs):
     const other = make(server, { api: { ...MESHY_POLLING, webhook: { taskIdPath: 'id' } }, webhooks: true });
+    other.subscribe!(remoteId, () => undefined);
     const before = server.requests.length;
     await other.ingestWebhook(stale);
     const after = server.requests.slice(before).map((r) => r.path.split('?')[0]);
@@ -207,6 +209,7 @@ describe('httpTaskBackend with the Meshy preset', () => {
 
     // Past expires_at: fresh URLs first, no doomed download.
     const third = make(server, { api: { ...MESHY_POLLING, webhook: { taskIdPath: 'id' } }, webhooks: true });
+    third.subscribe!(remoteId, () => undefined);
     const start = server.requests.length;
     await third.ingestWebhook({ ...stale, expires_at: Date.now() - 1_000 });
     expect(server.requests.slice(start).map((r) => r.path.split('?')[0])[0]).toBe(`/openapi/v1/image-to-3d/${remoteId}`);
@@ -301,6 +304,12 @@ describe('webhooks', () => {
     expect((await backend.outputs(remoteId)).map((o) => o.filename)).toEqual(['model.glb', 'thumbnail.png']);
   });
 
+  it('acknowledges deliveries about tasks it does not follow, without acting on them', async () => {
+    const result = await backend.ingestWebhook({ id: 'someone-elses-task', status: 'SUCCEEDED', model_urls: { glb: 'https://x/y.glb' } });
+    expect(result).toEqual({ taskId: 'someone-elses-task', changed: false });
+    expect(server.requests.some((r) => r.path.includes('someone-elses-task'))).toBe(false);
+  });
+
   it('refuses forged, stale and malformed deliveries', async () => {
     server.setWebhooks(undefined);
     server.holdTasks();
@@ -358,12 +367,15 @@ describe('httpTaskBackend with the Tripo preset', () => {
     const backend = make(server, { api: TRIPO_IMAGE_TO_MODEL });
     expect(backend.capabilities.push).toBe(false);
     const input = imageData(9);
+    server.holdTasks();
     const a = await backend.submit(imageRequest(input, { faceLimit: 5000 }));
     const b = await backend.submit(imageRequest(input, { faceLimit: 6000 }));
     expect(server.requests.filter((r) => r.path === '/v2/openapi/upload')).toHaveLength(1);
-    const seen: RemoteStatus[] = [];
-    expect((await waitForState(backend, a.remoteId, ['succeeded', 'failed'], seen)).state).toBe('succeeded');
-    expect(seen.some((s) => s.etaMs !== undefined)).toBe(true);
+    server.advance(a.remoteId);
+    server.advance(a.remoteId);
+    expect(await backend.status(a.remoteId)).toEqual({ state: 'running', progress: 0.33, etaMs: 2_000 });
+    server.releaseTasks();
+    expect((await waitForState(backend, a.remoteId, ['succeeded', 'failed'])).state).toBe('succeeded');
     await pollUntil(backend, b.remoteId, ['succeeded']);
     const outputs = await backend.outputs(a.remoteId);
     expect(outputs.map((o) => o.filename)).toEqual(['model.glb', 'preview.webp']);

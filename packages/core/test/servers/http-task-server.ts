@@ -74,6 +74,8 @@ export interface TaskTestServer {
   /** Tasks stop advancing until releaseTasks(). */
   holdTasks(): void;
   releaseTasks(): void;
+  /** One step of one task (PENDING → IN_PROGRESS → … → terminal), also while tasks are held. */
+  advance(taskId: string): void;
   /** The next `count` API requests answer 429 RateLimitExceeded with `Retry-After: retryAfter`. */
   rateLimitNext(count: number, retryAfter?: string): void;
   /** Every output URL issued so far stops working (403 "Request has expired"). New ones work. */
@@ -224,26 +226,27 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
     deliveries.push({ taskId: task.id, status: parsed.status, progress: parsed.progress, httpStatus });
   }
 
+  function step(task: Task): void {
+    if (TERMINAL.has(task.status)) return;
+    if (task.status === 'PENDING') {
+      task.status = 'IN_PROGRESS';
+      task.progress = 0;
+      changed(task);
+      return;
+    }
+    task.ticks += 1;
+    if (task.ticks < progressSteps) {
+      task.progress = Math.round((task.ticks / progressSteps) * 100);
+      changed(task);
+      return;
+    }
+    task.progress = 100;
+    task.status = { succeed: 'SUCCEEDED', fail: 'FAILED', ban: 'BANNED', expire: 'EXPIRED' }[task.outcome] as Task['status'];
+    changed(task);
+  }
   const ticker = setInterval(() => {
     if (held) return;
-    for (const task of tasks.values()) {
-      if (TERMINAL.has(task.status)) continue;
-      if (task.status === 'PENDING') {
-        task.status = 'IN_PROGRESS';
-        task.progress = 0;
-        changed(task);
-        continue;
-      }
-      task.ticks += 1;
-      if (task.ticks < progressSteps) {
-        task.progress = Math.round((task.ticks / progressSteps) * 100);
-        changed(task);
-        continue;
-      }
-      task.progress = 100;
-      task.status = { succeed: 'SUCCEEDED', fail: 'FAILED', ban: 'BANNED', expire: 'EXPIRED' }[task.outcome] as Task['status'];
-      changed(task);
-    }
+    for (const task of tasks.values()) step(task);
   }, tickMs);
 
   function newTask(api: Task['api'], input: string): Task {
@@ -446,6 +449,10 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
     },
     releaseTasks() {
       held = false;
+    },
+    advance(taskId) {
+      const task = tasks.get(taskId);
+      if (task) step(task);
     },
     rateLimitNext(count, retryAfter = '1') {
       rateLimited = { count, retryAfter };

@@ -13,7 +13,7 @@ import {
   type SubmitRequest,
 } from '../../backend.js';
 import { classifyError, extensionForType, mapLimit, sha256Hex } from '../http-task/http.js';
-import { createComfyUIConnection, outputFor, type ComfyUIConnection, type ComfyUIConnectionOptions } from './connection.js';
+import { COMFYUI_CONNECTION_DEFAULTS, createComfyUIConnection, outputFor, type ComfyUIConnection, type ComfyUIConnectionOptions } from './connection.js';
 import { promptIdFor } from './errors.js';
 import { checkWorkflow, compileInjection, injectWorkflow, resolveNode, type ComfyWorkflow, type InjectMap } from './workflow.js';
 
@@ -43,12 +43,15 @@ export interface ComfyUIBackendOptions extends Partial<ComfyUIConnectionOptions>
   uploadSubfolder?: string;
 }
 
-/** Defaults of the workflow-level options of {@link ComfyUIBackendOptions}. */
+/** Defaults of the workflow-level options of {@link ComfyUIBackendOptions} (see also {@link COMFYUI_DEFAULTS}). */
 export const COMFYUI_BACKEND_DEFAULTS: Required<Pick<ComfyUIBackendOptions, 'sendPromptId' | 'checkBeforeSubmit' | 'uploadSubfolder'>> = {
   sendPromptId: true,
   checkBeforeSubmit: true,
   uploadSubfolder: '',
 };
+
+/** Every default of {@link ComfyUIBackendOptions}: the connection's and the workflow's. */
+export const COMFYUI_DEFAULTS = { ...COMFYUI_CONNECTION_DEFAULTS, ...COMFYUI_BACKEND_DEFAULTS };
 
 /** A {@link GenerationBackend} for one ComfyUI workflow, with its connection. */
 export interface ComfyUIBackend extends GenerationBackend {
@@ -116,6 +119,7 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
   }
 
   async function submit(request: SubmitRequest): Promise<{ remoteId: string }> {
+    const fields = { job_id: request.jobId, step_id: request.stepId };
     await connection.ready();
     const toUpload = request.inputs.filter((input) => injectedKeys.has(input.name) && request.params[input.name] === undefined);
     const uploaded = await mapLimit(toUpload, 2, async (input) => [input.name, await upload(input)] as const);
@@ -125,13 +129,13 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
     if (promptId !== undefined && checkBeforeSubmit) {
       const known = await connection.status(promptId, request.signal);
       if (known.state !== 'unknown') {
-        logger?.debug(`${name}: step ${request.stepId} (job ${request.jobId}): prompt ${promptId} already ${known.state}; not queued again`);
+        logger?.debug(`${name}: step ${request.stepId} (job ${request.jobId}): prompt ${promptId} already ${known.state}; not queued again`, fields);
         return { remoteId: promptId };
       }
     }
     const extraData = { ...options.extraData, kiln: { attemptId: request.attemptId, jobId: request.jobId, stepId: request.stepId } };
     const queued = await connection.queuePrompt(graph, promptId, extraData, nodeCount);
-    logger?.debug(`${name}: step ${request.stepId} (job ${request.jobId}): prompt ${queued.promptId}${queued.duplicate ? ' (already queued)' : ''}`);
+    logger?.debug(`${name}: step ${request.stepId} (job ${request.jobId}): prompt ${queued.promptId}${queued.duplicate ? ' (already queued)' : ''}`, fields);
     return { remoteId: queued.promptId };
   }
 

@@ -376,19 +376,22 @@ export function createComfyUIConnection(options: ComfyUIConnectionOptions): Comf
   function tick(): void {
     const now = Date.now();
     const socketOpen = socket?.isOpen ?? false;
+    // One /queue read serves every prompt polled in this tick (it lists whole graphs).
+    let snapshot: Promise<QueueSnapshot> | undefined;
+    const queue = () => (snapshot ??= readQueue());
     for (const entry of watchedJobs()) {
       const quiet = now - entry.lastEventAt >= o.staleAfterMs;
-      if (!socketOpen || quiet || entry.successSeen) void refresh(entry, socketOpen && quiet);
+      if (!socketOpen || quiet || entry.successSeen) void refresh(entry, socketOpen && quiet, queue);
     }
   }
 
   /** Asks the server about a watched prompt and applies the answer. */
-  async function refresh(entry: PromptJob, stallCheck = false): Promise<void> {
+  async function refresh(entry: PromptJob, stallCheck = false, queue?: () => Promise<QueueSnapshot>): Promise<void> {
     if (entry.polling) return;
     entry.polling = true;
     try {
       const before = entry.status?.state;
-      const status = await serverStatus(entry.id);
+      const status = await serverStatus(entry.id, undefined, queue);
       entry.lastEventAt = Date.now();
       const after = update(entry, status, 'poll');
       if (stallCheck && isTerminal(after) && before !== after.state) {
@@ -490,7 +493,9 @@ export function createComfyUIConnection(options: ComfyUIConnectionOptions): Comf
     },
 
     async ready() {
-      if (socket) await socket.ensure(o.connectTimeoutMs);
+      // Wait for a connection attempt that can start now; while the socket keeps failing and a
+      // reconnect is scheduled (a proxy without WebSockets), submits go on and polling covers them.
+      if (socket) await socket.ensure(socket.failing && socket.backingOff ? 0 : o.connectTimeoutMs);
     },
 
     async queuePrompt(graph, promptId, extraData, nodeCount) {

@@ -1,4 +1,4 @@
-export { comfyUIBackend, COMFYUI_BACKEND_DEFAULTS } from './backend.js';
+export { comfyUIBackend, COMFYUI_BACKEND_DEFAULTS, COMFYUI_DEFAULTS } from './backend.js';
 export type { ComfyUIBackend, ComfyUIBackendOptions } from './backend.js';
 export { createComfyUIConnection, COMFYUI_CONNECTION_DEFAULTS } from './connection.js';
 export type { ComfyFileRef, ComfyUIConnection, ComfyUIConnectionOptions, QueuedPrompt } from './connection.js';

@@ -76,12 +76,19 @@ export class ComfySocket {
   #awaitingPong = false;
   #waiters: ((open: boolean) => void)[] = [];
   #closed = false;
+  /** The last attempt failed and none has succeeded since: don't make callers wait for it. */
+  failing = false;
   /** Connection attempts so far (for tests and metrics). */
   attempts = 0;
   lastMessageAt = 0;
 
   constructor(deps: SocketDeps) {
     this.#deps = deps;
+  }
+
+  /** A reconnect is scheduled (after a failure): callers should not wait for it. */
+  get backingOff(): boolean {
+    return this.#timer !== undefined;
   }
 
   get isOpen(): boolean {
@@ -164,6 +171,7 @@ export class ComfySocket {
     } catch (error) {
       this.#deps.logger.warn(`${this.#deps.name}: cannot open a WebSocket: ${error instanceof Error ? error.message : String(error)}`);
       this.#state = 'idle';
+      this.failing = true;
       this.#resolveWaiters(false);
       if (!this.#closed && this.#deps.wanted()) this.#schedule();
       return;
@@ -177,6 +185,7 @@ export class ComfySocket {
     socket.onopen = () => {
       if (this.#socket !== socket) return;
       this.#state = 'open';
+      this.failing = false;
       const reconnected = this.#everOpened;
       this.#everOpened = true;
       this.#deps.logger.debug(`${this.#deps.name}: WebSocket open`);
@@ -208,6 +217,7 @@ export class ComfySocket {
     };
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
+      if (this.#state === 'connecting') this.failing = true;
       this.#socket = undefined;
       this.#state = 'idle';
       this.#stopPing();

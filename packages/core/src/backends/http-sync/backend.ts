@@ -181,7 +181,10 @@ export function httpSyncBackend(options: HttpSyncBackendOptions): HttpSyncBacken
     const filename = String(renderTemplate(api.output.filename, scope(request), name) ?? api.output.filename);
     const type = api.output.contentType ?? response.headers.get('content-type')?.split(';')[0] ?? contentTypeOf(filename);
     const outputs: BackendOutput[] = [{ filename, contentType: type, data, metadata: { remoteId, durationMs: Date.now() - started } }];
-    ctx.logger.debug(`${name}: step ${request.stepId} (job ${request.jobId}): ${data.byteLength} bytes in ${Date.now() - started} ms`);
+    ctx.logger.debug(`${name}: step ${request.stepId} (job ${request.jobId}): ${data.byteLength} bytes in ${Date.now() - started} ms`, {
+      job_id: request.jobId,
+      step_id: request.stepId,
+    });
     return { remoteId, outputs };
   }
 

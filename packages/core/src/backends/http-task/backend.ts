@@ -560,7 +560,10 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
       const entry = tracked(remoteId);
       entry.status ??= { state: 'queued' };
       entry.lastHeardAt = Date.now();
-      ctx.logger.debug(`${name}: step ${request.stepId} (job ${request.jobId}): created task ${remoteId}`);
+      ctx.logger.debug(`${name}: step ${request.stepId} (job ${request.jobId}): created task ${remoteId}`, {
+        job_id: request.jobId,
+        step_id: request.stepId,
+      });
       return { remoteId };
     },
 
@@ -643,6 +646,12 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
       const id = getPath(task, webhook.taskIdPath);
       if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '') return { changed: false };
       const remoteId = String(id);
+      if (!tasks.has(remoteId)) {
+        // Account-level webhooks report every task of the account: only follow ours (submitted,
+        // queried or watched here). An early delivery for ours is caught up by polling.
+        ctx.logger.debug(`${name}: webhook for task ${remoteId}, which this backend does not follow`);
+        return { taskId: remoteId, changed: false };
+      }
       const before = tasks.get(remoteId)?.status;
       const status = await apply(remoteId, task, 'webhook');
       return { taskId: remoteId, status, changed: !sameStatus(before, status) };

@@ -9,13 +9,14 @@ import { BackendError, type BackendErrorKind } from '../../backend.js';
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 /**
- * Where the backends send diagnostics. Nothing is logged unless a logger is given. Messages are
- * prefixed with the backend's name and never contain a configured secret.
+ * Where the backends send diagnostics (a subset of @kiln/core's `Logger`, so that one fits).
+ * Nothing is logged unless a logger is given. Messages are prefixed with the backend's name and
+ * never contain a configured secret; lines about a step carry `job_id` and `step_id` fields.
  */
 export interface BackendLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
 /** A logger that drops everything (the default). */
