@@ -196,7 +196,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
   const store = options.store;
   const workerId = options.workerId ?? randomUUID();
   const defaultBackend = options.defaultBackend ?? (backends.size === 1 ? [...backends.keys()][0]! : 'procedural');
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(result?: CommitResult) => void>();
   const locks = new Map<string, Promise<unknown>>();
   const inFlight = new InFlight();
   const executions = new Set<Promise<void>>();
@@ -227,7 +227,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
     progressIntervalMs: options.progressIntervalMs ?? JOB_CLIENT_DEFAULTS.progressIntervalMs,
     committed: (result: CommitResult) => {
       if (result.steps.some((s) => s.state === 'ready' || s.state === 'retry_wait' || TERMINAL_STEP_STATES.has(s.state))) schedulePump();
-      for (const listener of listeners) listener();
+      for (const listener of listeners) listener(result);
     },
     withRunLock: async <T>(runId: string, work: () => Promise<T>): Promise<T> => {
       const previous = locks.get(runId) ?? Promise.resolve();
@@ -387,7 +387,6 @@ export function createJobClient(options: JobClientOptions): JobClient {
       timer = undefined;
       schedulePump();
     }, Math.max(0, due - now()) + 1);
-    timer.unref?.();
   }
 
   function resolvePipeline(assetType: BuiltinPipelineName, pipeline: SubmitOptions['pipeline']): PipelineDefinition {
@@ -422,7 +421,12 @@ export function createJobClient(options: JobClientOptions): JobClient {
     }
   }
 
-  function waitFor<T>(check: () => Promise<T | undefined>, options: { timeoutMs?: number; signal?: AbortSignal }, what: string): Promise<T> {
+  function waitFor<T>(
+    check: () => Promise<T | undefined>,
+    options: { timeoutMs?: number; signal?: AbortSignal },
+    what: string,
+    relevant: (result: CommitResult) => boolean = () => true,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let checking = false;
       let again = false;
@@ -436,7 +440,8 @@ export function createJobClient(options: JobClientOptions): JobClient {
         cleanup();
         reject(options.signal?.reason ?? new CoreError('closed', `${what}: aborted`));
       };
-      const onChange = () => {
+      const onChange = (result?: CommitResult) => {
+        if (result && !relevant(result)) return;
         if (checking) {
           again = true;
           return;
@@ -621,18 +626,21 @@ export function createJobClient(options: JobClientOptions): JobClient {
         },
         waitOptions,
         `waitForRun ${runId}`,
+        (result) => result.runs.some((r) => r.id === runId && r.state !== 'active') || (waitOptions.until === 'review' && result.steps.some((s) => s.runId === runId && s.state === 'awaiting_review')),
       );
     },
 
     waitForBatch(batchId, waitOptions = {}) {
       return waitFor(
         async () => {
-          const runs = await store.listRuns({ batchId });
-          if (runs.length === 0) throw new CoreError('not_found', `waitForBatch: no runs in batch ${batchId}`);
-          return runs.every((r) => r.state !== 'active') ? progress({ batchId }) : undefined;
+          const active = await store.listRuns({ batchId, state: 'active', limit: 1 });
+          if (active.length > 0) return undefined;
+          if ((await store.listRuns({ batchId, limit: 1 })).length === 0) throw new CoreError('not_found', `waitForBatch: no runs in batch ${batchId}`);
+          return progress({ batchId });
         },
         waitOptions,
         `waitForBatch ${batchId}`,
+        (result) => result.runs.some((r) => r.batchId === batchId && r.state !== 'active'),
       );
     },
 

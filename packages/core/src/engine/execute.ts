@@ -395,8 +395,8 @@ function waitRemote(ctx: EngineContext, current: { step: StepRecord }, backend: 
       }
       if (done) return;
       interval = Math.min(ctx.poll.maxMs, Math.ceil(interval * 1.5));
+      // Not unref'd: a step being followed keeps the process alive.
       timer = setTimeout(() => void poll(), interval);
-      timer.unref?.();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     if (hint) onStatus(hint);

@@ -52,9 +52,9 @@ export class StateStore implements JobStore {
         if (this.state.steps.has(step.id)) throw new CoreError('conflict', `store.createRuns: step ${step.id} already exists`);
       }
       seen.add(run.id);
-      fresh.push({ run: clone(run), steps: clone(steps) });
+      fresh.push({ run: structuredClone(run), steps: structuredClone(steps) });
       events.push(...(runEvents ?? []));
-      return { created: true, run: clone(run) };
+      return { created: true, run };
     });
     if (fresh.length > 0) await this.write({ events }, fresh);
     return results;

@@ -52,6 +52,10 @@ export class StoreState {
   readonly stepsByRun = new Map<string, Set<string>>();
   readonly byState = new Map<StepState, Set<string>>();
   readonly keys = new Map<string, string>();
+  /** Ready steps per project, in the order they became ready (fair leasing without a full scan). */
+  readonly readyByProject = new Map<string, Set<string>>();
+  /** Ready and retry_wait steps that have a `notBefore` (the scheduler's timer). */
+  readonly timed = new Set<string>();
   events: CoreEvent[] = [];
   readonly usageByProject = new Map<string, ProjectUsage>();
   readonly cursors = new Map<string, number>();
@@ -105,10 +109,10 @@ export class StoreState {
   /** Applies a prepared (or replayed) entry. */
   apply(entry: JournalEntry): void {
     this.commitNo = entry.c;
-    for (const run of entry.runs ?? []) this.runs.set(run.id, run);
-    for (const step of entry.steps ?? []) this.putStep(step);
+    for (const run of entry.runs ?? []) this.runs.set(run.id, freeze(run));
+    for (const step of entry.steps ?? []) this.putStep(freeze(step));
     for (const event of entry.events ?? []) {
-      this.events.push(event);
+      this.events.push(freeze(event));
       this.seq = Math.max(this.seq, event.seq);
     }
     for (const delta of entry.usage ?? []) {
@@ -123,7 +127,17 @@ export class StoreState {
 
   private putStep(step: StepRecord): void {
     const previous = this.steps.get(step.id);
-    if (previous) this.byState.get(previous.state)?.delete(step.id);
+    if (previous) {
+      this.byState.get(previous.state)?.delete(step.id);
+      if (previous.state === 'ready') this.readyByProject.get(previous.projectId)?.delete(step.id);
+    }
+    if (step.state === 'ready') {
+      let ready = this.readyByProject.get(step.projectId);
+      if (!ready) this.readyByProject.set(step.projectId, (ready = new Set()));
+      ready.add(step.id);
+    }
+    if ((step.state === 'ready' || step.state === 'retry_wait') && step.notBefore !== undefined) this.timed.add(step.id);
+    else this.timed.delete(step.id);
     this.steps.set(step.id, step);
     let set = this.byState.get(step.state);
     if (!set) this.byState.set(step.state, (set = new Set()));
@@ -150,9 +164,9 @@ export class StoreState {
   restore(snapshot: StateSnapshot): void {
     this.commitNo = snapshot.commit;
     this.seq = snapshot.seq;
-    for (const run of snapshot.runs) this.runs.set(run.id, run);
-    for (const step of snapshot.steps) this.putStep(step);
-    this.events = snapshot.events;
+    for (const run of snapshot.runs) this.runs.set(run.id, freeze(run));
+    for (const step of snapshot.steps) this.putStep(freeze(step));
+    this.events = snapshot.events.map(freeze);
     for (const [id, u] of Object.entries(snapshot.usage)) this.usageByProject.set(id, u);
     for (const [id, seq] of Object.entries(snapshot.cursors)) this.cursors.set(id, seq);
   }
@@ -207,19 +221,38 @@ export class StoreState {
 
   lease(options: LeaseOptions): StepRecord[] {
     const state = options.state ?? 'ready';
-    const byProject = new Map<string, StepRecord[]>();
     const { exclude } = options;
-    for (const id of this.byState.get(state) ?? []) {
+    const eligible = (id: string): StepRecord | undefined => {
       const step = this.steps.get(id);
-      if (!step) continue;
+      if (!step || step.state !== state) return undefined;
       const lease = this.leases.get(id);
-      if (lease && lease.until > options.now) continue;
-      if (state === 'ready' && step.notBefore !== undefined && step.notBefore > options.now) continue;
-      if (exclude?.projects?.has(step.projectId) || exclude?.backends?.has(step.route.backend)) continue;
-      if (step.batchId !== undefined && exclude?.batches?.has(step.batchId)) continue;
-      let list = byProject.get(step.projectId);
-      if (!list) byProject.set(step.projectId, (list = []));
-      list.push(step);
+      if (lease && lease.until > options.now) return undefined;
+      if (state === 'ready' && step.notBefore !== undefined && step.notBefore > options.now) return undefined;
+      if (exclude?.projects?.has(step.projectId) || exclude?.backends?.has(step.route.backend)) return undefined;
+      if (step.batchId !== undefined && exclude?.batches?.has(step.batchId)) return undefined;
+      return step;
+    };
+    // Candidates per project, at most `limit` each (no project can take more).
+    const byProject = new Map<string, StepRecord[]>();
+    if (state === 'ready') {
+      for (const [project, ids] of this.readyByProject) {
+        if (exclude?.projects?.has(project)) continue;
+        const list: StepRecord[] = [];
+        for (const id of ids) {
+          const step = eligible(id);
+          if (step) list.push(step);
+          if (list.length >= options.limit) break;
+        }
+        if (list.length > 0) byProject.set(project, list);
+      }
+    } else {
+      for (const id of this.byState.get(state) ?? []) {
+        const step = eligible(id);
+        if (!step) continue;
+        let list = byProject.get(step.projectId);
+        if (!list) byProject.set(step.projectId, (list = []));
+        if (list.length < options.limit) list.push(step);
+      }
     }
     // Round-robin over projects, least recently served first: no project starves.
     const projects = [...byProject.keys()].sort((a, b) => (this.served.get(a) ?? 0) - (this.served.get(b) ?? 0));
@@ -257,11 +290,9 @@ export class StoreState {
 
   nextDue(now: number): number | undefined {
     let next: number | undefined;
-    for (const state of ['ready', 'retry_wait'] as const) {
-      for (const id of this.byState.get(state) ?? []) {
-        const at = this.steps.get(id)?.notBefore;
-        if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
-      }
+    for (const id of this.timed) {
+      const at = this.steps.get(id)?.notBefore;
+      if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
     }
     return next;
   }
@@ -306,7 +337,19 @@ function toEvent(input: EventInput, seq: number, at: number): CoreEvent {
   return { ...input, seq, at, correlation, data: input.data ?? {} };
 }
 
-/** Deep-copies a JSON value (records leave the store as copies). @internal */
+/**
+ * Deep-freezes a record as it enters the state: records are immutable snapshots (every change
+ * makes a new one), so reads hand them out without copying. @internal
+ */
+export function freeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value as object)) freeze(item);
+  }
+  return value;
+}
+
+/** Records leave the store as they are: frozen, so a caller cannot change the store's copy. @internal */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return value;
 }

@@ -276,6 +276,9 @@ export interface LeaseOptions {
  * The durable store of runs, steps, events and usage. One interface, several implementations:
  * in-memory (tests), the embedded JSONL journal (default), and later PostgreSQL.
  *
+ * Records it returns are read-only snapshots (the in-process stores hand out frozen objects):
+ * change them through `commit()`.
+ *
  * The shape fits a SQL store: `commit()` is one transaction of `UPDATE … WHERE version = $expect`
  * plus event inserts; `lease()` is `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)`
  * with round-robin over projects; `keyOwner()` reads a unique index on done keys.

@@ -165,12 +165,20 @@ export function testJobStore(name: string, factory: () => Promise<StoreUnderTest
       expect(await store.getCursor('other')).toBe(0);
     });
 
-    it('returns copies: mutating a returned record changes nothing', async () => {
+    it('returns read-only snapshots: changing a returned record fails or changes nothing', async () => {
       const { run, steps } = makeRun('r1');
       await store.createRuns([{ run, steps }]);
+      (steps[0] as { state: string }).state = 'done'; // the caller's input is not the store's copy
       const step = await store.getStep('r1/a');
-      (step as { state: string }).state = 'done';
+      try {
+        (step as { state: string }).state = 'done';
+      } catch {
+        // frozen
+      }
       expect((await store.getStep('r1/a'))?.state).toBe('ready');
+      const before = await store.getStep('r1/a');
+      await store.commit({ steps: [{ stepId: 'r1/a', expectVersion: 1, set: { state: 'running' } }] });
+      expect(before?.state).toBe('ready'); // a snapshot does not move with the store
     });
 
     it('keeps everything across a reopen (durable stores)', async (ctx) => {
