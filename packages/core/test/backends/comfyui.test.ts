@@ -166,6 +166,43 @@ describe('comfyUIBackend against the ComfyUI-protocol server (newest)', () => {
     expect(server.sent.find((e) => e.promptId === next.remoteId && e.type === 'execution_start')?.delivered).toBe(true);
   });
 
+  it('notices a stalled WebSocket (open, but silent): polls the quiet prompt, then replaces the socket', async () => {
+    const logger = collectingLogger();
+    const backend = make(server, { logger });
+    await backend.connection.ready();
+    const before = server.connections;
+    server.muteSockets(true);
+    try {
+      const { remoteId } = await backend.submit(makeRequest());
+      expect((await waitForState(backend, remoteId, ['succeeded', 'failed'])).state).toBe('succeeded');
+      expect(server.sent.filter((e) => e.promptId === remoteId).every((e) => !e.delivered)).toBe(true);
+      expect(logger.lines.some((line) => line.includes('WebSocket seems stalled'))).toBe(true);
+    } finally {
+      server.muteSockets(false);
+    }
+    const next = await backend.submit(makeRequest());
+    expect((await waitForState(backend, next.remoteId, ['succeeded', 'failed'])).state).toBe('succeeded');
+    expect(server.connections).toBe(before + 1);
+  });
+
+  it('replaces a socket whose pings go unanswered', async () => {
+    const own = await startComfyTestServer({ autoPong: false });
+    const logger = collectingLogger();
+    try {
+      own.pause();
+      const backend = make(own, { logger, pingIntervalMs: 10 });
+      const { remoteId } = await backend.submit(makeRequest());
+      const done = waitForState(backend, remoteId, ['succeeded', 'failed']);
+      while (own.connections < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(logger.lines.some((line) => line.includes('stalled (no pong)'))).toBe(true);
+      own.resume();
+      expect((await done).state).toBe('succeeded');
+    } finally {
+      own.resume();
+      await own.close();
+    }
+  });
+
   it('reconnects one attempt at a time through refused upgrades, and not at all when idle', async () => {
     const own = await startComfyTestServer();
     try {

@@ -37,6 +37,8 @@ export interface ComfyTestServerOptions {
   rejectClientPromptIds?: boolean;
   /** Checkpoint files the server "has". Default `['sd_xl_base_1.0.safetensors']`. */
   models?: string[];
+  /** Answer WebSocket pings (a stalled proxy does not). Default true. */
+  autoPong?: boolean;
   /** Work per node (and per sampler step). Default 2 ms. */
   stepDelayMs?: number;
   port?: number;
@@ -92,6 +94,8 @@ export interface ComfyTestServer {
   /** History writes wait until the returned function is called. */
   holdHistory(): () => void;
   dropSockets(): void;
+  /** Sockets stay open but nothing reaches them (a stalled connection). */
+  muteSockets(muted: boolean): void;
   refuseSockets(count: number): void;
   /** The next `count` requests to `path` answer `status`. */
   failNext(path: string, status: number, count?: number): void;
@@ -156,6 +160,7 @@ export async function startComfyTestServer(options: ComfyTestServerOptions = {})
   let pauseGate: { promise: Promise<void>; release: () => void } | undefined;
   let historyGate: { promise: Promise<void>; release: () => void } | undefined;
   let refuse = 0;
+  let muted = false;
   let connections = 0;
   let upgrades = 0;
   let wake: (() => void) | undefined;
@@ -176,11 +181,13 @@ export async function startComfyTestServer(options: ComfyTestServerOptions = {})
 
   // ------------------------------------------------------------------ WebSocket
 
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, autoPong: options.autoPong ?? true });
   function sendJson(type: string, data: Json, sid: string | undefined): void {
     const message = JSON.stringify({ type, data });
     let delivered = false;
-    if (sid === undefined) {
+    if (muted) {
+      // stalled: nothing is delivered
+    } else if (sid === undefined) {
       for (const ws of sockets.values()) {
         ws.send(message);
         delivered = true;
@@ -886,6 +893,9 @@ export async function startComfyTestServer(options: ComfyTestServerOptions = {})
     dropSockets() {
       for (const ws of sockets.values()) ws.terminate();
       sockets.clear();
+    },
+    muteSockets(value) {
+      muted = value;
     },
     refuseSockets(count) {
       refuse = count;
