@@ -19,6 +19,12 @@ import { checkWorkflow, compileInjection, injectWorkflow, resolveNode, type Comf
 
 /** Options of {@link comfyUIBackend}: a workflow, and either a server (`baseUrl`, …) or a shared `connection`. */
 export interface ComfyUIBackendOptions extends Partial<ComfyUIConnectionOptions> {
+  /**
+   * The backend's name, which pipelines route steps by (and limits count by). Default `comfyui`;
+   * give each workflow's backend its own (`comfyui-sdxl`, `comfyui-upscale`). Also the prefix of
+   * a connection created here.
+   */
+  name?: string;
   /** A connection shared with other workflows' backends on the same server (one WebSocket). */
   connection?: ComfyUIConnection;
   /** The workflow in API format (`Export (API)` in ComfyUI). Never mutated. */
@@ -78,7 +84,9 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
   if (!options.connection && !options.baseUrl) throw new TypeError('comfyui: baseUrl (or a shared connection) is required');
   const owned = !options.connection;
   const connection = options.connection ?? createComfyUIConnection({ ...options, baseUrl: options.baseUrl as string });
-  const name = options.name ?? connection.name;
+  // The routing name (pipelines map steps to backends by name); messages say which server.
+  const name = options.name ?? 'comfyui';
+  const where = connection.name;
   const workflow = checkWorkflow(name, options.workflow);
   const compiled = compileInjection(name, workflow, options.inject ?? {});
   const outputNodes =
@@ -105,11 +113,11 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
   async function upload(input: BackendInput): Promise<string> {
     let data = input.data;
     if (!data) {
-      if (!input.url) throw new BackendError('input_invalid', `${name}: input "${input.name}" has neither data nor url`);
+      if (!input.url) throw new BackendError('input_invalid', `${where}: input "${input.name}" has neither data nor url`);
       const response = await (options.fetch ?? globalThis.fetch)(input.url).catch((error: unknown) => {
-        throw new BackendError('transient', `${name}: input "${input.name}": download failed`, { cause: error });
+        throw new BackendError('transient', `${where}: input "${input.name}": download failed`, { cause: error });
       });
-      if (!response.ok) throw new BackendError(response.status >= 500 ? 'transient' : 'input_invalid', `${name}: input "${input.name}": ${response.status} from its URL`);
+      if (!response.ok) throw new BackendError(response.status >= 500 ? 'transient' : 'input_invalid', `${where}: input "${input.name}": ${response.status} from its URL`);
       data = new Uint8Array(await response.arrayBuffer());
     }
     // Named by content, so an identical upload is deduplicated by the server.
@@ -129,13 +137,13 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
     if (promptId !== undefined && checkBeforeSubmit) {
       const known = await connection.status(promptId, request.signal);
       if (known.state !== 'unknown') {
-        logger?.debug(`${name}: step ${request.stepId} (job ${request.jobId}): prompt ${promptId} already ${known.state}; not queued again`, fields);
+        logger?.debug(`${where}: step ${request.stepId} (job ${request.jobId}): prompt ${promptId} already ${known.state}; not queued again`, fields);
         return { remoteId: promptId };
       }
     }
     const extraData = { ...options.extraData, kiln: { attemptId: request.attemptId, jobId: request.jobId, stepId: request.stepId } };
     const queued = await connection.queuePrompt(graph, promptId, extraData, nodeCount);
-    logger?.debug(`${name}: step ${request.stepId} (job ${request.jobId}): prompt ${queued.promptId}${queued.duplicate ? ' (already queued)' : ''}`, fields);
+    logger?.debug(`${where}: step ${request.stepId} (job ${request.jobId}): prompt ${queued.promptId}${queued.duplicate ? ' (already queued)' : ''}`, fields);
     return { remoteId: queued.promptId };
   }
 
@@ -160,7 +168,7 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
       const chosen = files.filter((file) => (outputNodes ? outputNodes.has(file.nodeId) : file.type === 'output'));
       if (chosen.length === 0) {
         const which = outputNodes ? `node ${[...outputNodes].join(', ')}` : 'any node (type "output")';
-        throw new BackendError('fatal', `${name}: prompt ${remoteId} finished without files from ${which}`, {
+        throw new BackendError('fatal', `${where}: prompt ${remoteId} finished without files from ${which}`, {
           details: { remoteId, found: files.map((file) => `${file.nodeId}:${file.type}/${file.filename}`) },
         });
       }
