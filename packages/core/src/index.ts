@@ -146,3 +146,17 @@ export { proceduralBackend, PROCEDURAL_DEFAULTS, PROCEDURAL_OPERATIONS } from '.
 export type { ProceduralBackendOptions } from './backends/procedural/index.js';
 export { decodeImage } from './backends/procedural/image.js';
 export type { RawImage } from './backends/procedural/image.js';
+export {
+  STYLE_DEFAULTS,
+  kMeansPalette,
+  buildStyleProfile,
+  cosineSimilarity,
+  histogramDistance,
+  compareToStyle,
+  styleScorer,
+  colorName,
+  paletteTagger,
+} from './quality/style.js';
+export type { EmbeddingProvider, PaletteColor, StyleProfile, StyleOptions, StyleComparison } from './quality/style.js';
+export { NOTIFICATION_COLORS, WEBHOOK_DEFAULTS, toEmbed, webhookNotifier, jsonWebhook, notificationForEvent } from './notify/webhook.js';
+export type { NotificationType, Notification, WebhookNotifierOptions, Notifier, JsonWebhookOptions } from './notify/webhook.js';
