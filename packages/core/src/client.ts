@@ -19,7 +19,7 @@ import type { CommitResult, CoreEvent, JobStore, RunRecord, StepRecord } from '.
 import { mutateRun, settledState } from './engine/advance.js';
 import { StepAborted, type EngineContext } from './engine/context.js';
 import { executeStep } from './engine/execute.js';
-import { planRun } from './engine/plan.js';
+import { pipelineHash, planRun } from './engine/plan.js';
 import { decide, discard, redrive, type ApproveOptions, type RejectOptions, type RequestChangesOptions } from './engine/review.js';
 import { computeMetrics, type CostModel, type MetricsOptions, type MetricsSnapshot } from './metrics.js';
 
@@ -67,6 +67,9 @@ export const JOB_CLIENT_DEFAULTS = {
   poll: { minMs: 250, maxMs: 5000 },
   progressIntervalMs: 1000,
 } as const;
+
+/** Runs per commit when a batch is submitted. */
+const SUBMIT_CHUNK = 100;
 
 /** What `submit()` and `submitBatch()` take besides the request. */
 export interface SubmitOptions {
@@ -587,21 +590,43 @@ export function createJobClient(options: JobClientOptions): JobClient {
 
     async submitBatch(batch, submitOptions = {}) {
       const expander = options.prompt?.expander;
+      const resolved = new Map<string, { pipeline: PipelineDefinition; hash: string }>();
       const plans = [];
       for (const item of batch.items) {
-        const pipeline = resolvePipeline(item.request.asset_type, submitOptions.pipeline);
+        let entry = resolved.get(item.request.asset_type);
+        if (!entry) {
+          const pipeline = resolvePipeline(item.request.asset_type, submitOptions.pipeline);
+          resolved.set(item.request.asset_type, (entry = { pipeline, hash: pipelineHash(pipeline) }));
+        }
         let prompt = item.prompt;
         if (expander) {
           const expanded = await expander({ prompt: item.basePrompt, request: item.request });
           prompt = [expanded.trim(), ...item.modifiers].join(', ');
         }
-        plans.push(planRun({ request: item.request, pipeline, prompt, negativePrompt: item.negativePrompt, batchId: batch.id, row: item.row, now: now(), ...(submitOptions.seed === undefined ? {} : { seed: submitOptions.seed }) }));
+        plans.push(
+          planRun({
+            request: item.request,
+            pipeline: entry.pipeline,
+            pipelineHash: entry.hash,
+            prompt,
+            negativePrompt: item.negativePrompt,
+            batchId: batch.id,
+            row: item.row,
+            now: now(),
+            ...(submitOptions.seed === undefined ? {} : { seed: submitOptions.seed }),
+          }),
+        );
       }
       await backpressure(plans.reduce((n, p) => n + p.steps.length, 0));
-      const results = await store.createRuns(plans);
-      for (const listener of listeners) listener();
-      schedulePump();
-      const created = results.filter((r) => r.created).length;
+      // Committed in chunks so that work starts while the rest is written; a crash mid-way
+      // leaves a prefix, and re-importing the batch creates only what is missing.
+      let created = 0;
+      for (let i = 0; i < plans.length; i += SUBMIT_CHUNK) {
+        const results = await store.createRuns(plans.slice(i, i + SUBMIT_CHUNK));
+        created += results.filter((r) => r.created).length;
+        for (const listener of listeners) listener();
+        schedulePump();
+      }
       logger.info(`submitBatch: batch ${batch.id}: ${created} of ${plans.length} runs created`, { batch_id: batch.id });
       const { etaMs } = await etaFor();
       return { batchId: batch.id, runIds: plans.map((p) => p.run.id), created, etaMs };

@@ -23,6 +23,13 @@ export interface PlanInput {
   /** Makes a new version of an earlier run instead of deduplicating against it. */
   supersedes?: string;
   now: number;
+  /** Hash of the pipeline, when the caller already has it (batches plan many runs of one pipeline). */
+  pipelineHash?: string;
+}
+
+/** The short hash of a pipeline that run ids include. */
+export function pipelineHash(pipeline: PipelineDefinition): string {
+  return sha256Hex(canonicalJson(pipeline)).slice(0, 16);
 }
 
 /** The step seed for a revision: revision 0 uses the run seed. */
@@ -38,8 +45,7 @@ export function seedFor(runSeed: number, stepName: string, revision: number): nu
 export function planRun(input: PlanInput): { run: RunRecord; steps: StepRecord[]; events: EventInput[] } {
   const { request, pipeline, now } = input;
   const seed = input.seed ?? request.seed ?? deriveSeed({ request, pipeline: pipeline.name });
-  const pipelineHash = sha256Hex(canonicalJson(pipeline)).slice(0, 16);
-  const id = stableId('run', { request, pipelineHash, seed, supersedes: input.supersedes, at: input.supersedes === undefined ? undefined : now });
+  const id = stableId('run', { request, pipelineHash: input.pipelineHash ?? pipelineHash(pipeline), seed, supersedes: input.supersedes, at: input.supersedes === undefined ? undefined : now });
   const flags = pipeline.flags ?? [];
   const modelVersions = [...new Set(pipeline.steps.map((s) => s.modelVersion ?? s.model).filter((v): v is string => v !== undefined))];
   const versionKey = [
@@ -52,7 +58,7 @@ export function planRun(input: PlanInput): { run: RunRecord; steps: StepRecord[]
   const size = DEFAULT_IMAGE_SIZE[request.asset_type];
   const baseParams: Record<string, unknown> = {
     prompt: input.prompt,
-    negative_prompt: input.negativePrompt,
+    negativePrompt: input.negativePrompt,
     width: size.width,
     height: size.height,
     asset_type: request.asset_type,
