@@ -257,6 +257,11 @@ export function createJobClient(options: JobClientOptions): JobClient {
         ...(d.patch === undefined ? {} : { patch: d.patch }),
       });
     },
+    backendDone: (stepId: string) => {
+      if (!inFlight.steps.has(stepId)) return;
+      inFlight.delete(stepId);
+      schedulePump();
+    },
     running: new Map(),
   };
 

@@ -160,3 +160,65 @@ export {
 export type { EmbeddingProvider, PaletteColor, StyleProfile, StyleOptions, StyleComparison } from './quality/style.js';
 export { NOTIFICATION_COLORS, WEBHOOK_DEFAULTS, toEmbed, webhookNotifier, jsonWebhook, notificationForEvent } from './notify/webhook.js';
 export type { NotificationType, Notification, WebhookNotifierOptions, Notifier, JsonWebhookOptions } from './notify/webhook.js';
+
+// The backends of the host's GPU: ComfyUI, HTTP task APIs (Meshy, Tripo, …), synchronous HTTP (SF3D).
+export {
+  comfyUIBackend,
+  COMFYUI_BACKEND_DEFAULTS,
+  COMFYUI_DEFAULTS,
+  createComfyUIConnection,
+  COMFYUI_CONNECTION_DEFAULTS,
+  DEFAULT_INPUT_NAMES,
+  compileInjection,
+  injectWorkflow,
+  resolveNode,
+  isModelInput,
+  promptIdFor,
+  reconnectDelay,
+} from './backends/comfyui/index.js';
+export type {
+  ComfyUIBackend,
+  ComfyUIBackendOptions,
+  ComfyFileRef,
+  ComfyUIConnection,
+  ComfyUIConnectionOptions,
+  QueuedPrompt,
+  ComfyNode,
+  ComfyWorkflow,
+  InjectMap,
+  InjectTarget,
+  ComfyNodeError,
+  ReconnectOptions,
+  WebSocketConstructor,
+} from './backends/comfyui/index.js';
+export {
+  httpTaskBackend,
+  HTTP_TASK_DEFAULTS,
+  HttpTaskApiSchema,
+  parseHttpTaskApi,
+  MESHY_IMAGE_TO_3D,
+  TRIPO_IMAGE_TO_MODEL,
+  createWebhookReceiver,
+  WEBHOOK_RECEIVER_DEFAULTS,
+  TEMPLATE_ROOTS,
+  parseRetryAfter,
+  Redactor,
+  SILENT_BACKEND_LOGGER,
+} from './backends/http-task/index.js';
+export type {
+  HttpTaskBackend,
+  HttpTaskBackendOptions,
+  WebhookIngestResult,
+  HttpTaskApi,
+  TaskStateMapping,
+  WebhookAnswer,
+  WebhookDelivery,
+  WebhookReceiver,
+  WebhookReceiverOptions,
+  JsonTemplate,
+  BackendLogger,
+  FetchLike,
+  RateLimitRules,
+} from './backends/http-task/index.js';
+export { httpSyncBackend, HTTP_SYNC_DEFAULTS, HttpSyncApiSchema, parseHttpSyncApi, STABILITY_SF3D } from './backends/http-sync/index.js';
+export type { HttpSyncBackend, HttpSyncBackendOptions, HttpSyncApi } from './backends/http-sync/index.js';

@@ -32,6 +32,8 @@ export interface EngineContext {
   withRunLock<T>(runId: string, work: () => Promise<T>): Promise<T>;
   /** Applies a decision that arrived before its step reached review. */
   applyEarlyDecision(stepId: string): Promise<void>;
+  /** Frees the step's concurrency slot once the backend is done with it (before storing and committing). */
+  backendDone(stepId: string): void;
   /** Abort controllers of running attempts, by step id (cancel, rewind). */
   running: Map<string, AbortController>;
 }

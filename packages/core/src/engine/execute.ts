@@ -207,6 +207,8 @@ async function attempt(ctx: EngineContext, run: RunRecord, step: StepRecord, log
       if (!backend) throw new BackendError('input_invalid', `no backend named "${step.route.backend}" (backends: ${[...ctx.backends.keys()].join(', ')})`);
       const outputs = await submitAndWait(ctx, run, current, backend, controller.signal, hint, log);
       gpuMs = ctx.now() - started;
+      // The backend is free: the slot goes to the next step while this one stores and commits.
+      ctx.backendDone(step.id);
       const files = await Promise.all(outputs.map(async (o) => ({ output: o, data: o.data instanceof Uint8Array ? o.data : await o.data() })));
       if (step.rate && ctx.quality !== false) {
         const results = await Promise.all(

@@ -10,7 +10,7 @@ export interface ProjectQuota {
 
 /** Concurrency limits and quotas. */
 export interface LimitOptions {
-  /** Steps running at once in this client. Default 10. */
+  /** Steps the backends work on at once for this client: a slot frees when the backend returns, while the step stores its outputs and commits. Default 10. */
   concurrency?: number;
   /** Steps of one project running at once. Default: no limit beyond `concurrency`. */
   perProject?: number;

@@ -22,7 +22,10 @@ export interface JsonlStoreOptions {
    * - `none`: written, never fsynced; survives a process crash, not a power loss. For tests.
    */
   durability?: JournalDurability;
-  /** Longest wait for more commits to share an fsync (`group`). Default 2 ms. */
+  /**
+   * Longest wait for more commits to share an fsync (`group`). Default 0: the first commit is
+   * written at once, and commits that arrive while its fsync runs share the next one.
+   */
   groupCommitMs?: number;
   /** Flush a group at this many commits without waiting. Default 512. */
   groupCommitMax?: number;
@@ -38,7 +41,7 @@ export interface JsonlStoreOptions {
 /** Defaults of {@link JsonlStoreOptions}. */
 export const JSONL_STORE_DEFAULTS = {
   durability: 'fsync',
-  groupCommitMs: 2,
+  groupCommitMs: 0,
   groupCommitMax: 512,
   compactBytes: 64 * 1024 * 1024,
   retainEvents: 10_000,
@@ -163,6 +166,14 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
   let flushing: Promise<void> | undefined;
   let compacting = false;
 
+  const clearTimer = () => {
+    if (timer) {
+      clearTimeout(timer);
+      clearImmediate(timer as unknown as NodeJS.Immediate);
+    }
+    timer = undefined;
+  };
+
   const fail = (error: unknown): CoreError => {
     failed ??= error;
     return new CoreError('store_failed', `jsonl: an earlier journal write failed; reopen the store (${String(failed)})`, { cause: failed });
@@ -199,7 +210,7 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
       }
     })();
     await flushing;
-    if (pending.length > 0 && !timer) timer = setTimeout(() => void flushGroup(), 0);
+    if (pending.length > 0 && !timer) timer = setImmediate(() => void flushGroup()) as unknown as NodeJS.Timeout;
   };
 
   const persist = (entry: JournalEntry): Promise<void> => {
@@ -209,10 +220,10 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
     if (durability === 'group') {
       const promise = new Promise<void>((resolve, reject) => pending.push({ line, resolve, reject }));
       if (pending.length >= groupMax) {
-        if (timer) clearTimeout(timer);
+        clearTimer();
         void flushGroup();
       } else if (!timer) {
-        timer = setTimeout(() => void flushGroup(), groupMs);
+        timer = groupMs > 0 ? setTimeout(() => void flushGroup(), groupMs) : (setImmediate(() => void flushGroup()) as unknown as NodeJS.Timeout);
       }
       return promise.then(maybeCompact);
     }
@@ -232,7 +243,7 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
     if (compacting) return;
     compacting = true;
     try {
-      if (timer) clearTimeout(timer);
+      clearTimer();
       await flushGroup();
       if (flushing) await flushing;
       const minCursor = Math.min(state.seq, ...state.cursors.values());
@@ -262,7 +273,7 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
   }
 
   const base = new StateStore('jsonl', state, now, persist, async () => {
-    if (timer) clearTimeout(timer);
+    clearTimer();
     await flushGroup().catch(() => {});
     closeSync(fd);
     releaseLock(lockPath);
