@@ -377,6 +377,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
     const hint = hints.get(step.id);
     hints.delete(step.id);
     const execution = executeStep(ctx, step, hint ? { status: hint } : {}).finally(() => {
+      usageCache.delete(step.projectId);
       inFlight.delete(step.id);
       executions.delete(execution);
       schedulePump();
