@@ -161,7 +161,7 @@ export type { EmbeddingProvider, PaletteColor, StyleProfile, StyleOptions, Style
 export { NOTIFICATION_COLORS, WEBHOOK_DEFAULTS, toEmbed, webhookNotifier, jsonWebhook, notificationForEvent } from './notify/webhook.js';
 export type { NotificationType, Notification, WebhookNotifierOptions, Notifier, JsonWebhookOptions } from './notify/webhook.js';
 
-// The backends of the host's GPU: ComfyUI, HTTP task APIs (Meshy, Tripo, …), synchronous HTTP (SF3D).
+// The backends of the host's GPU: ComfyUI.
 export {
   comfyUIBackend,
   COMFYUI_BACKEND_DEFAULTS,
@@ -191,34 +191,6 @@ export type {
   ReconnectOptions,
   WebSocketConstructor,
 } from './backends/comfyui/index.js';
-export {
-  httpTaskBackend,
-  HTTP_TASK_DEFAULTS,
-  HttpTaskApiSchema,
-  parseHttpTaskApi,
-  MESHY_IMAGE_TO_3D,
-  TRIPO_IMAGE_TO_MODEL,
-  createWebhookReceiver,
-  WEBHOOK_RECEIVER_DEFAULTS,
-  TEMPLATE_ROOTS,
-  parseRetryAfter,
-  Redactor,
-  SILENT_BACKEND_LOGGER,
-} from './backends/http-task/index.js';
-export type {
-  HttpTaskBackend,
-  HttpTaskBackendOptions,
-  WebhookIngestResult,
-  HttpTaskApi,
-  TaskStateMapping,
-  WebhookAnswer,
-  WebhookDelivery,
-  WebhookReceiver,
-  WebhookReceiverOptions,
-  JsonTemplate,
-  BackendLogger,
-  FetchLike,
-  RateLimitRules,
-} from './backends/http-task/index.js';
-export { httpSyncBackend, HTTP_SYNC_DEFAULTS, HttpSyncApiSchema, parseHttpSyncApi, STABILITY_SF3D } from './backends/http-sync/index.js';
-export type { HttpSyncBackend, HttpSyncBackendOptions, HttpSyncApi } from './backends/http-sync/index.js';
+// httpTaskBackend and httpSyncBackend are not re-exported yet: their public `api` fields use the
+// @internal types ResolvedHttpTaskApi / ResolvedHttpSyncApi, which stripInternal removes, so the
+// d.ts build fails. Re-export them here once src/backends/http-task and http-sync fix that.
