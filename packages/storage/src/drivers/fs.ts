@@ -148,8 +148,11 @@ export function fsDriver(options: FsDriverOptions): StorageDriver {
           try {
             await link(dataTmp, target);
           } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { created: false };
-            throw error;
+            if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+            // Data without metadata is a write that crashed between its two renames: it never
+            // existed as an object (head() does not see it), so this write completes it.
+            if ((await readMeta(input.key)) !== undefined) return { created: false };
+            await rename(dataTmp, target);
           }
           await rename(metaTmp, metaPath(input.key));
         } else {
