@@ -191,6 +191,28 @@ export type {
   ReconnectOptions,
   WebSocketConstructor,
 } from './backends/comfyui/index.js';
-// httpTaskBackend and httpSyncBackend are not re-exported yet: their public `api` fields use the
-// @internal types ResolvedHttpTaskApi / ResolvedHttpSyncApi, which stripInternal removes, so the
-// d.ts build fails. Re-export them here once src/backends/http-task and http-sync fix that.
+export {
+  httpTaskBackend,
+  HTTP_TASK_DEFAULTS,
+  HttpTaskApiSchema,
+  parseHttpTaskApi,
+  MESHY_IMAGE_TO_3D,
+  TRIPO_IMAGE_TO_MODEL,
+  createWebhookReceiver,
+  WEBHOOK_RECEIVER_DEFAULTS,
+  parseRetryAfter,
+} from './backends/http-task/index.js';
+export type {
+  HttpTaskBackend,
+  HttpTaskBackendOptions,
+  HttpTaskApi,
+  ResolvedHttpTaskApi,
+  TaskStateMapping,
+  WebhookIngestResult,
+  WebhookAnswer,
+  WebhookDelivery,
+  WebhookReceiver,
+  WebhookReceiverOptions,
+} from './backends/http-task/index.js';
+export { httpSyncBackend, HTTP_SYNC_DEFAULTS, HttpSyncApiSchema, parseHttpSyncApi, STABILITY_SF3D } from './backends/http-sync/index.js';
+export type { HttpSyncBackend, HttpSyncBackendOptions, HttpSyncApi, ResolvedHttpSyncApi } from './backends/http-sync/index.js';

@@ -47,7 +47,7 @@ export const HttpSyncApiSchema = z.object({
 
 /** A synchronous HTTP API; see {@link HttpSyncApiSchema} for each field. */
 export type HttpSyncApi = z.input<typeof HttpSyncApiSchema>;
-/** @internal */
+/** A synchronous HTTP API with its defaults filled in (what `parseHttpSyncApi` returns). */
 export type ResolvedHttpSyncApi = z.output<typeof HttpSyncApiSchema>;
 
 /** Validates an API description eagerly. */

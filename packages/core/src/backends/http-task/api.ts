@@ -120,7 +120,7 @@ export const HttpTaskApiSchema = z.object({
 
 /** The declarative description of a task API; see {@link HttpTaskApiSchema} for each field. */
 export type HttpTaskApi = z.input<typeof HttpTaskApiSchema>;
-/** @internal An API description with its defaults filled in. */
+/** An API description with its defaults filled in (what `parseHttpTaskApi` returns). */
 export type ResolvedHttpTaskApi = z.output<typeof HttpTaskApiSchema>;
 
 /** Validates an API description eagerly (schema, placeholders, state table). */

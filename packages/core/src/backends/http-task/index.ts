@@ -1,7 +1,7 @@
 export { httpTaskBackend, HTTP_TASK_DEFAULTS } from './backend.js';
 export type { HttpTaskBackend, HttpTaskBackendOptions, WebhookIngestResult } from './backend.js';
 export { HttpTaskApiSchema, parseHttpTaskApi } from './api.js';
-export type { HttpTaskApi, TaskStateMapping } from './api.js';
+export type { HttpTaskApi, ResolvedHttpTaskApi, TaskStateMapping } from './api.js';
 export { MESHY_IMAGE_TO_3D, TRIPO_IMAGE_TO_MODEL } from './presets.js';
 export { createWebhookReceiver, WEBHOOK_RECEIVER_DEFAULTS } from './webhook.js';
 export type { WebhookAnswer, WebhookDelivery, WebhookReceiver, WebhookReceiverOptions } from './webhook.js';
