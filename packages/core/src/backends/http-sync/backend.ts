@@ -24,25 +24,16 @@ import {
   Redactor,
   send,
   SILENT_BACKEND_LOGGER,
-  type BackendLogger,
-  type FetchLike,
+  type HttpBackendBaseOptions,
   type HttpContext,
 } from '../http-task/http.js';
 import { renderTemplate } from '../http-task/template.js';
 import { parseHttpSyncApi, type HttpSyncApi, type ResolvedHttpSyncApi } from './api.js';
 
 /** Options of {@link httpSyncBackend}. */
-export interface HttpSyncBackendOptions {
+export interface HttpSyncBackendOptions extends HttpBackendBaseOptions {
   /** The API, as data: `STABILITY_SF3D` or your own. */
   api: HttpSyncApi;
-  /** Overrides `api.baseUrl`. */
-  baseUrl?: string;
-  /** Credential for `api.auth.header` (redacted everywhere), or a function returning it. */
-  token?: string | (() => string | Promise<string>);
-  headers?: Record<string, string>;
-  fetch?: FetchLike;
-  logger?: BackendLogger;
-  name?: string;
   /** The whole request, generation included. Default 300 000 ms. */
   timeoutMs?: number;
   /** How many finished results `outputs()` can still return after `submit()`. Default 32. */

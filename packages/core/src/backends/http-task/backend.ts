@@ -33,8 +33,7 @@ import {
   SILENT_BACKEND_LOGGER,
   toBase64,
   tryParseJson,
-  type BackendLogger,
-  type FetchLike,
+  type HttpBackendBaseOptions,
   type HttpContext,
 } from './http.js';
 import { readServerSentEvents } from './sse.js';
@@ -42,23 +41,9 @@ import { isTerminal, mergeStatus, notify, sameStatus } from './state.js';
 import { fillPath, renderTemplate, templatePaths } from './template.js';
 
 /** Options of {@link httpTaskBackend}. */
-export interface HttpTaskBackendOptions {
+export interface HttpTaskBackendOptions extends HttpBackendBaseOptions {
   /** The API, as data: a preset such as `MESHY_IMAGE_TO_3D`, or your own. */
   api: HttpTaskApi;
-  /** Overrides `api.baseUrl` (a proxy, a test server). */
-  baseUrl?: string;
-  /**
-   * The credential sent in `api.auth.header`, or a function returning it (rotation). It is
-   * redacted from every error message, error detail and log line.
-   */
-  token?: string | (() => string | Promise<string>);
-  /** Extra headers on every API request (not on output downloads). */
-  headers?: Record<string, string>;
-  /** Default: the global `fetch`. */
-  fetch?: FetchLike;
-  logger?: BackendLogger;
-  /** Name in messages and logs. Default: `api.name`. */
-  name?: string;
   /** Per API request. Default 30 000 ms. */
   requestTimeoutMs?: number;
   /** Per output download. Default 300 000 ms. */

@@ -373,3 +373,21 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/** Connection options shared by the HTTP task and synchronous HTTP backends. */
+export interface HttpBackendBaseOptions {
+  /** Overrides `api.baseUrl` (a proxy, a test server). */
+  baseUrl?: string;
+  /**
+   * The credential sent in `api.auth.header`, or a function returning it (rotation). It is
+   * redacted from every error message, error detail and log line.
+   */
+  token?: string | (() => string | Promise<string>);
+  /** Extra headers on every API request (not on output downloads). */
+  headers?: Record<string, string>;
+  /** Default: the global `fetch`. */
+  fetch?: FetchLike;
+  logger?: BackendLogger;
+  /** Name in messages and logs. Default: `api.name`. */
+  name?: string;
+}
