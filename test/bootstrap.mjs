@@ -62,7 +62,7 @@ step('installing dependencies');
 run('pnpm', ['install', '--frozen-lockfile', '--reporter=append-only']);
 
 if (mode === 'test') {
-  ensureSystemPackages(['s3', 'unity', 'browser']);
+  ensureSystemPackages(['s3', 'unity', 'browser', 'postgres']);
   step('building packages');
   run('pnpm', ['run', 'build']);
   step('type-checking');
@@ -70,6 +70,9 @@ if (mode === 'test') {
   step('running tests');
   run('pnpm', ['exec', 'vitest', 'run', '--config', 'test/vitest.config.ts', ...rest]);
 } else if (mode === 'demo') {
+  // The default demo needs nothing from apt; `--headless` renders the viewer in Chromium and
+  // `--s3` runs against a private Ceph RGW, so those install their group first.
+  ensureSystemPackages([...(rest.includes('--headless') ? ['browser'] : []), ...(rest.includes('--s3') ? ['s3'] : [])]);
   step('building packages');
   run('pnpm', ['run', 'build']);
   run('node', ['examples/demo/run.mjs', ...rest]);
