@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openJsonlStore } from '@kiln/core';
+import { openJsonlStore, sha256Hex } from '@kiln/core';
+import { createAssetStore, fsDriver } from '@kiln/storage';
 import { fakePng } from './helpers/fakes.js';
 
 /** The task server: idempotent by attempt id, counts submissions and executions per key. */
@@ -131,6 +132,13 @@ describe('crash harness', () => {
       for (const line of acked) {
         const [id, version] = line.split(' ') as [string, string];
         expect(byId.get(id)!.version).toBeGreaterThanOrEqual(Number(version));
+      }
+      // Every output of every done step reads back from @kiln/storage with its recorded hash,
+      // although the kills also landed in the middle of storage writes.
+      const tenant = createAssetStore({ driver: fsDriver({ root: join(dir, 'assets') }) }).tenant('crash');
+      for (const step of steps) {
+        expect(step.outputs?.length, step.id).toBeGreaterThan(0);
+        for (const output of step.outputs ?? []) expect(sha256Hex(await tenant.getBytes(output.key!))).toBe(output.sha256);
       }
     } finally {
       await store.close();

@@ -2,10 +2,10 @@
 // after a restart: same batch id, same run ids), and works until every run is settled. Every
 // commit it sees acknowledged is appended to acks.log before anything else happens, so the test
 // can check that no acknowledged transition is lost after a kill -9.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createJobClient, openJsonlStore, parseCsvBatch, sha256Hex, type ArtifactSink, type JobStore } from '@kiln/core';
+import { createJobClient, openJsonlStore, parseCsvBatch, storageSink, type JobStore } from '@kiln/core';
+import { createAssetStore, fsDriver } from '@kiln/storage';
 import { harnessBackend } from './http-task-backend.js';
 
 const [dir, baseUrl, rowsArg] = process.argv.slice(2) as [string, string, string];
@@ -37,26 +37,13 @@ const store: JobStore = {
     return result;
   },
 };
-// A minimal crash-safe sink (write a temporary file, then rename it to its content hash). The
-// harness is about the job store and the engine; @kiln/storage's fs driver can leave a blob
-// without its metadata when killed between its two renames (link, then rename of the meta file),
-// and a retry then treats the blob as present: reported to the storage owners.
-const blobs = join(dir, 'blobs');
-mkdirSync(blobs, { recursive: true });
-const sink: ArtifactSink = {
-  async put(input) {
-    const sha256 = sha256Hex(input.data);
-    const tmp = join(blobs, `${sha256}.${process.pid}.tmp`);
-    await writeFile(tmp, input.data);
-    await rename(tmp, join(blobs, sha256));
-    return { name: input.name, filename: input.filename, contentType: input.contentType, sha256, bytes: input.data.byteLength, key: sha256 };
-  },
-  get: async (ref) => new Uint8Array(await readFile(join(blobs, ref.sha256))),
-};
+// Outputs go through @kiln/storage's embedded fs driver, as in production: the kills land in the
+// middle of its writes too (the harness found and fixed a blob-without-metadata bug there).
+const artifacts = storageSink({ store: createAssetStore({ driver: fsDriver({ root: join(dir, 'assets') }) }) });
 const client = createJobClient({
   store,
   backends: { harness: harnessBackend(baseUrl) },
-  artifacts: sink,
+  artifacts,
   limits: { concurrency: 10 },
   poll: { minMs: 10, maxMs: 40 },
   quality: false,
