@@ -1,6 +1,6 @@
 // The template end to end: its assets made and stored, served by the CDN server on one origin,
 // the Vite production build served on another, opened in headless Chromium; the page must load
-// every model, the LOD levels and the sky, and draw them.
+// every model, the LOD levels and the sky, and draw them; a manifest that cannot be read is shown.
 import { startCdnServer, type CdnServer } from '@kiln/storage/serve';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -58,24 +58,50 @@ describe.skipIf(missing !== undefined)(`three-game-template${missing ? ` (skippe
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('loads the models, the LOD levels and the sky from the CDN and draws them', async () => {
+  interface PageState {
+    expected: string[];
+    loaded: string[];
+    failed: { id: string; code: string; message: string }[];
+    levels: Record<string, number[]>;
+    environment: string | undefined;
+    error: string | undefined;
+    done: boolean;
+  }
+
+  async function open(query: string): Promise<{ state: PageState; status: string | null; screenshot: Buffer; errors: string[] }> {
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 320, height: 240 } });
+      const page = await browser.newPage({ viewport: { width: 480, height: 320 } });
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(siteUrl);
-      await page.waitForFunction(() => /models/.test(document.querySelector('#status')?.textContent ?? '') || /failed/.test(document.querySelector('#status')?.textContent ?? ''), undefined, {
-        timeout: 60_000,
-      });
-      const status = await page.textContent('#status');
-      expect(status).toMatch(/^6 models, LOD levels 0\/1\/2, cache \d+ KiB$/);
-      const screenshot = await page.screenshot();
-      expect(screenshot.byteLength).toBeGreaterThan(5_000);
-      expect(errors).toEqual([]);
-      expect(new URL(siteUrl).origin).not.toBe(new URL(cdn.url).origin);
+      await page.goto(`${siteUrl}/${query}`);
+      await page.waitForFunction(() => (window as unknown as { __kiln?: { done: boolean } }).__kiln?.done === true, undefined, { timeout: 60_000 });
+      const state = await page.evaluate(() => (window as unknown as { __kiln: PageState }).__kiln);
+      return { state, status: await page.textContent('#status'), screenshot: await page.screenshot(), errors };
     } finally {
       await browser.close();
     }
+  }
+
+  it('lays out every model of the manifest on the grid, with the LOD levels, the sky and a card per asset', async () => {
+    const { state, status, screenshot, errors } = await open('');
+    expect(state.failed).toEqual([]);
+    expect(state.error).toBeUndefined();
+    expect([...state.loaded].sort()).toEqual(['crystal', 'rock-0', 'rock-1', 'rock-2', 'rock-3', 'rock-4', 'sky']);
+    expect(state.expected.sort()).toEqual([...state.loaded].sort());
+    expect(state.levels['crystal']).toEqual([0, 1, 2]);
+    expect(state.environment).toBe('manifest');
+    expect(status).toMatch(/^6 models \(8 LOD levels\) \+ environment map, cache \d+ KiB$/);
+    expect(screenshot.byteLength).toBeGreaterThan(5_000);
+    expect(errors).toEqual([]);
+    expect(new URL(siteUrl).origin).not.toBe(new URL(cdn.url).origin);
+  });
+
+  it('takes the manifest from ?manifest= and shows why a manifest cannot be read', async () => {
+    const { state, status, errors } = await open(`?manifest=${encodeURIComponent(`${cdn.url}/demo/no-such-run/bundle/manifest.json`)}`);
+    expect(state.error).toMatch(/^manifest: /);
+    expect(state.loaded).toEqual([]);
+    expect(status).toMatch(/^load failed \(manifest\): .*404/);
+    expect(errors).toEqual([]);
   });
 });
