@@ -229,14 +229,30 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
     }
     try {
       writeAll([line]);
-      if (durability === 'fsync') {
-        fsyncSync(fd);
-        fsyncs++;
-      }
     } catch (error) {
       return Promise.reject(fail(error));
     }
+    if (durability === 'fsync') return syncToDisk().then(maybeCompact);
     return maybeCompact();
+  };
+
+  // fsync per commit, off the event loop: the write above already fixed the commit's place in
+  // the journal, and an fsync makes every write before it durable, so concurrent commits may each
+  // wait on their own fsync while timers and I/O keep running (a blocking fsyncSync stalled every
+  // in-flight step for its whole duration).
+  const inFlightSyncs = new Set<Promise<void>>();
+  const syncToDisk = (): Promise<void> => {
+    const sync = new Promise<void>((resolve, reject) =>
+      fsync(fd, (error) => {
+        if (error) return reject(fail(error));
+        fsyncs++;
+        resolve();
+      }),
+    );
+    inFlightSyncs.add(sync);
+    const settle = () => void inFlightSyncs.delete(sync);
+    sync.then(settle, settle);
+    return sync;
   };
 
   const compact = async (): Promise<void> => {
@@ -246,6 +262,7 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
       clearTimer();
       await flushGroup();
       if (flushing) await flushing;
+      await Promise.allSettled([...inFlightSyncs]);
       const minCursor = Math.min(state.seq, ...state.cursors.values());
       state.trimEvents(Math.min(minCursor, state.seq - retainEvents));
       const tmp = `${snapshotPath}.tmp`;
@@ -275,6 +292,7 @@ export async function openJsonlStore(options: JsonlStoreOptions): Promise<JsonlS
   const base = new StateStore('jsonl', state, now, persist, async () => {
     clearTimer();
     await flushGroup().catch(() => {});
+    await Promise.allSettled([...inFlightSyncs]);
     closeSync(fd);
     releaseLock(lockPath);
   });
