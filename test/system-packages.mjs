@@ -12,4 +12,8 @@ export const systemPackages = {
   // playwright-core at /usr/bin/chromium; WebGL runs on its bundled SwiftShader, no GPU). Its
   // dependencies bring the libraries and, through fontconfig, a font; the pages draw no text.
   browser: ['chromium'],
+  // A private PostgreSQL (initdb + pg_ctl on 127.0.0.1, a random port, a temporary directory; no
+  // system service is used) for @kiln/core's Postgres JobStore, started by test/servers/postgres.ts.
+  // The `postgresql` metapackage pulls in the current major version (postgresql-15 on Debian 12).
+  postgres: ['postgresql'],
 };

@@ -210,6 +210,29 @@ export function createJobClient(options: JobClientOptions): JobClient {
   let timer: NodeJS.Timeout | undefined;
   let timerAt = 0;
   const usageCache = new Map<string, { at: number; gpuMs: number; storageBytes: number }>();
+  // Stores shared between processes (PostgreSQL) tell us about other processes' commits: held
+  // while the client runs and while anybody waits or subscribes.
+  let watchers = 0;
+  let unwatch: (() => void) | undefined;
+  let dropStartWatch: (() => void) | undefined;
+  function holdWatch(): () => void {
+    if (!store.watch) return () => {};
+    if (watchers++ === 0) {
+      unwatch = store.watch(() => {
+        schedulePump();
+        for (const listener of [...listeners]) listener();
+      });
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--watchers === 0) {
+        unwatch?.();
+        unwatch = undefined;
+      }
+    };
+  }
 
   const ctx: EngineContext = {
     store,
@@ -440,7 +463,9 @@ export function createJobClient(options: JobClientOptions): JobClient {
       let checking = false;
       let again = false;
       let timeout: NodeJS.Timeout | undefined;
+      const dropWatch = holdWatch();
       const cleanup = () => {
+        dropWatch();
         listeners.delete(onChange);
         if (timeout) clearTimeout(timeout);
         options.signal?.removeEventListener('abort', onAbort);
@@ -552,11 +577,14 @@ export function createJobClient(options: JobClientOptions): JobClient {
       if (started) return;
       await recover();
       started = true;
+      dropStartWatch ??= holdWatch();
       schedulePump();
     },
 
     async stop() {
       started = false;
+      dropStartWatch?.();
+      dropStartWatch = undefined;
       if (timer) clearTimeout(timer);
       timer = undefined;
       while (executions.size > 0) await Promise.allSettled([...executions]);
@@ -565,6 +593,8 @@ export function createJobClient(options: JobClientOptions): JobClient {
     async close(closeOptions = {}) {
       if (closed) return;
       started = false;
+      dropStartWatch?.();
+      dropStartWatch = undefined;
       if (timer) clearTimeout(timer);
       if (closeOptions.abort) for (const controller of ctx.running.values()) controller.abort(new StepAborted('shutdown'));
       while (executions.size > 0) await Promise.allSettled([...executions]);
@@ -737,6 +767,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
       let wake: (() => void) | undefined;
       const notify = () => wake?.();
       listeners.add(notify);
+      const dropWatch = holdWatch();
       const retryDelay = subOptions.retryDelayMs ?? 1000;
       const loop = (async () => {
         let cursor = subOptions.afterSeq ?? (subOptions.consumer ? await store.getCursor(subOptions.consumer) : await store.lastSeq());
@@ -778,6 +809,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
         async close() {
           stopped = true;
           listeners.delete(notify);
+          dropWatch();
           wake?.();
           await loop;
         },

@@ -274,7 +274,7 @@ export interface LeaseOptions {
 
 /**
  * The durable store of runs, steps, events and usage. One interface, several implementations:
- * in-memory (tests), the embedded JSONL journal (default), and later PostgreSQL.
+ * in-memory (tests), the embedded JSONL journal (default), and PostgreSQL (`@kiln/core/postgres`).
  *
  * Records it returns are read-only snapshots (the in-process stores hand out frozen objects):
  * change them through `commit()`.
@@ -319,5 +319,12 @@ export interface JobStore {
   lastSeq(): Promise<number>;
   getCursor(consumer: string): Promise<number>;
   usage(projectId: string): Promise<ProjectUsage>;
+  /**
+   * Optional, for stores that several processes share (PostgreSQL): calls `onChange` when
+   * another process may have committed (new ready steps, events, settled runs), and at least every
+   * poll interval. The job client then looks for work and re-checks its waiters. Returns the
+   * unsubscribe. In-process stores leave it out: their commits all go through the local client.
+   */
+  watch?(onChange: () => void): () => void;
   close(): Promise<void>;
 }
