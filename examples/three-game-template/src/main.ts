@@ -41,11 +41,15 @@ controls.enableDamping = true;
 controls.autoRotate = true;
 controls.autoRotateSpeed = 0.6;
 controls.maxPolarAngle = Math.PI * 0.47;
-addEventListener('resize', () => {
-  camera.aspect = innerWidth / innerHeight;
-  camera.updateProjectionMatrix();
+/** Keeps the map centred in the part of the window the side panel leaves free. */
+function fitView(): void {
   renderer.setSize(innerWidth, innerHeight);
-});
+  camera.aspect = innerWidth / innerHeight;
+  const covered = panel.childElementCount > 0 && innerWidth > 2 * panel.offsetWidth ? panel.offsetWidth : 0;
+  camera.setViewOffset(innerWidth, innerHeight, covered / 2, 0, innerWidth, innerHeight);
+  camera.updateProjectionMatrix();
+}
+addEventListener('resize', fitView);
 
 const loader = createKilnLoader({
   renderer,
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
   const sky = manifest.assets.find((asset) => asset.type === 'environment_map');
   state.expected = [...models.map((asset) => asset.id), ...(sky ? [sky.id] : [])];
   addHeading(panel, `${manifest.tenantId}${manifest.runId ? ` / ${manifest.runId}` : ''}: ${models.length} models`);
+  fitView();
 
   const positions = tilePositions(models.length, TILE);
   scene.add(createTileMap(positions, TILE));
