@@ -10,8 +10,11 @@ import { KilnError, type KilnErrorOptions } from '@kiln/manifest';
  *   in Kiln's queue without using up an attempt.
  * - `transient`: network errors, 5xx, timeouts; retried with backoff, uses up an attempt.
  * - `fatal`: the backend ran the task and it failed for good.
+ * - `insufficient_credits`: the account is out of credits (HTTP 402). Never retried: the step is
+ *   dead-lettered (redrive it after topping up) and the backend's circuit breaker opens at once,
+ *   so the steps behind it go to their fallbacks or wait instead of each spending a request.
  */
-export type BackendErrorKind = 'input_invalid' | 'auth' | 'rate_requests' | 'rate_concurrency' | 'transient' | 'fatal';
+export type BackendErrorKind = 'input_invalid' | 'auth' | 'rate_requests' | 'rate_concurrency' | 'transient' | 'fatal' | 'insufficient_credits';
 
 /** A failure reported by a {@link GenerationBackend}, classified for the scheduler. */
 export class BackendError extends KilnError {
@@ -59,13 +62,25 @@ export interface SubmitRequest {
   signal?: AbortSignal;
 }
 
-/** Where a remote task stands. Terminal states never change again. */
+/**
+ * Where a remote task stands. Terminal states (`succeeded`, `failed`, `canceled`, `expired`) never
+ * change again.
+ * - `expired`: the backend dropped the task or its results before Kiln fetched them (Tripo
+ *   `expired`); the step gets a new attempt, as for a transient failure.
+ * - `unknown`: the backend does not know the task (a restart lost its queue); Kiln resubmits the
+ *   same attempt id where submits are idempotent.
+ */
 export interface RemoteStatus {
-  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'expired' | 'unknown';
   /** 0..1 */
   progress?: number;
   /** The backend's own estimate of the time left. */
   etaMs?: number;
+  /**
+   * Tasks ahead of this one in the backend's queue (0: next to run), while `queued`: ComfyUI's
+   * `/queue`, Tripo's `queuing_num`. Reported on `StepProgress` events.
+   */
+  queuePosition?: number;
   /** Set with `failed`. */
   error?: BackendError;
 }
@@ -79,6 +94,9 @@ export interface BackendOutput {
   data: Uint8Array | (() => Promise<Uint8Array>);
   metadata?: Readonly<Record<string, unknown>>;
 }
+
+/** What {@link GenerationBackend.cancel} did. */
+export type CancelResult = 'canceled' | 'not_running' | 'unsupported';
 
 /** What a backend can do; the scheduler adapts to it. */
 export interface BackendCapabilities {
@@ -107,7 +125,11 @@ export interface GenerationBackend {
   subscribe?(remoteId: string, listener: (status: RemoteStatus) => void): () => void;
   /** The outputs of a `succeeded` task. */
   outputs(remoteId: string, options?: { signal?: AbortSignal }): Promise<BackendOutput[]>;
-  cancel?(remoteId: string): Promise<void>;
+  /**
+   * Cancels a task: `canceled` if it was stopped or dequeued, `not_running` if it had already
+   * ended, `unsupported` if the backend cannot cancel it. (Resolving with nothing means `canceled`.)
+   */
+  cancel?(remoteId: string): Promise<CancelResult | void>;
   /**
    * After a restart: the state of tasks Kiln submitted before it went down (a ComfyUI restart
    * forgets its queue; those come back `unknown` and are resubmitted).

@@ -2,7 +2,7 @@
  * `@kiln/core`: the Kiln job client. Asset requests, CSV batches, DAG pipelines with review
  * checkpoints, reliable execution against the GPU backend the host brings, a durable store.
  *
- * @packageDocumentation
+ * @module @kiln/core
  */
 
 export { CoreError, isCoreError } from './errors.js';
@@ -104,6 +104,7 @@ export type {
   RemoteStatus,
   BackendOutput,
   BackendCapabilities,
+  CancelResult,
   GenerationBackend,
 } from './backend.js';
 

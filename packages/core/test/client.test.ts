@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendError, createJobClient, functionBackend, memoryStore, parseCsvBatch, type CoreEvent, type JobClient, type JobClientOptions } from '@kiln/core';
-import { chain, echoBackend, memoryLogger, pngOutput, request, waitUntil } from './helpers/fakes.js';
+import { chain, echoBackend, memoryLogger, pngOutput, request, scriptedBackend, waitUntil } from './helpers/fakes.js';
 
 const clients: JobClient[] = [];
 function client(options: Partial<JobClientOptions> & Pick<JobClientOptions, 'backends'>): JobClient {
@@ -254,5 +254,56 @@ describe('job client: failures', () => {
     expect((await c.getStep(`${next.runId}/gen`))?.route.backend).toBe('primary'); // the health probe passed: back on primary
     expect(primaryBreaker()?.state).toBe('closed');
     expect(primary.executions).toBe(7);
+  });
+
+  it('dead-letters a step whose backend is out of credits at once, and opens that breaker so the next run falls back', async () => {
+    const primary = functionBackend({ name: 'primary', run: () => { throw new BackendError('insufficient_credits', 'POST /v2/task: 402 Payment Required'); } });
+    const fallback = echoBackend({ name: 'fallback' });
+    const c = client({ backends: { primary, fallback }, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 } });
+    await c.start();
+    const first = await c.submit(request, { pipeline: chain(['gen'], 'primary') });
+    await c.waitForRun(first.runId, { timeoutMs: 5000 });
+    expect(await c.getStep(`${first.runId}/gen`)).toMatchObject({
+      state: 'dead_lettered',
+      attempts: 1,
+      error: { kind: 'insufficient_credits' },
+      deadLetter: { reason: expect.stringContaining('out of credits') },
+    });
+    expect(primary.executions).toBe(1);
+    expect(c.breakers().find((b) => b.key === 'primary|')?.state).toBe('open');
+
+    const second = await c.submit({ ...request, name: 'barrel' }, { pipeline: chain(['gen'], 'primary', { fallbacks: [{ backend: 'fallback' }] }) });
+    expect((await c.waitForRun(second.runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.getStep(`${second.runId}/gen`))?.route.backend).toBe('fallback');
+    expect(primary.executions).toBe(1);
+  });
+
+  it('gives a task that expired on the backend a new attempt', async () => {
+    const remote = scriptedBackend('remote', [
+      [{ state: 'queued' }, { state: 'expired' }],
+      [{ state: 'running' }, { state: 'succeeded' }],
+    ]);
+    const c = client({ backends: { remote } });
+    await c.start();
+    const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'remote') });
+    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect(remote.attemptIds).toHaveLength(2);
+    expect(new Set(remote.attemptIds).size).toBe(2);
+    const retries = (await c.events()).filter((e) => e.type === 'StepRetryScheduled');
+    expect(retries.map((e) => e.data['kind'])).toEqual(['transient']);
+    expect(String(retries[0]?.data['message'])).toContain('expired');
+  });
+
+  it('reports the place in the backend queue on StepProgress events', async () => {
+    const remote = scriptedBackend('remote', [
+      [{ state: 'queued', queuePosition: 2 }, { state: 'queued', queuePosition: 2 }, { state: 'queued', queuePosition: 1 }, { state: 'queued', queuePosition: 0 }, { state: 'running' }, { state: 'succeeded' }],
+    ]);
+    const c = client({ backends: { remote }, progressIntervalMs: 0 });
+    await c.start();
+    const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'remote') });
+    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    const progress = (await c.events()).filter((e) => e.type === 'StepProgress');
+    expect(progress.map((e) => e.data['queuePosition'])).toEqual([2, 1, 0]);
+    expect(progress.every((e) => e.stepId === `${runId}/gen`)).toBe(true);
   });
 });

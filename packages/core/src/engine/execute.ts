@@ -357,6 +357,7 @@ function waitRemote(ctx: EngineContext, current: { step: StepRecord }, backend: 
     const onStatus = (status: RemoteStatus) => {
       if (done) return;
       if (status.progress !== undefined) progress(status.progress, status.etaMs);
+      if (status.state === 'queued' && status.queuePosition !== undefined) queued(status.queuePosition, status.etaMs);
       switch (status.state) {
         case 'succeeded':
           return finish();
@@ -364,6 +365,8 @@ function waitRemote(ctx: EngineContext, current: { step: StepRecord }, backend: 
           return finish(status.error ?? new BackendError('fatal', `${backend.name}: task ${remoteId} failed`));
         case 'canceled':
           return finish(new BackendError('fatal', `${backend.name}: task ${remoteId} was canceled on the backend`));
+        case 'expired':
+          return finish(status.error ?? new BackendError('transient', `${backend.name}: task ${remoteId} expired on the backend before its outputs were fetched`));
         case 'unknown':
           if (++unknowns >= 3) finish(new LostTask(remoteId));
           return;
@@ -382,6 +385,23 @@ function waitRemote(ctx: EngineContext, current: { step: StepRecord }, backend: 
           if (done) return;
           current.step = await commitStep(ctx, current.step, { progress: fraction }, [
             { type: 'StepProgress', ...baseOf(current.step), data: { step: current.step.name, progress: fraction, ...(etaMs === undefined ? {} : { etaMs }) } },
+          ]);
+        })
+        .catch((error: unknown) => finish(error));
+    };
+    // A move in the backend's queue is reported too (coalesced the same way), so a UI can say
+    // "3rd in line" before any progress arrives.
+    let lastPosition: number | undefined;
+    const queued = (position: number, etaMs: number | undefined) => {
+      const now = ctx.now();
+      if (position === lastPosition || now - lastProgressAt < ctx.progressIntervalMs) return;
+      lastPosition = position;
+      lastProgressAt = now;
+      progressChain = progressChain
+        .then(async () => {
+          if (done) return;
+          current.step = await commitStep(ctx, current.step, {}, [
+            { type: 'StepProgress', ...baseOf(current.step), data: { step: current.step.name, progress: current.step.progress ?? 0, queuePosition: position, ...(etaMs === undefined ? {} : { etaMs }) } },
           ]);
         })
         .catch((error: unknown) => finish(error));
@@ -558,6 +578,9 @@ async function fail(ctx: EngineContext, step: StepRecord, backend: GenerationBac
   const breakerKey = BreakerRegistry.key(step.route.backend, step.route.model);
   if (kind === 'transient' || kind === 'fatal') {
     if (ctx.breakers.failure(breakerKey, now)) log.warn(`step: circuit breaker for ${step.route.backend}${step.route.model ? `/${step.route.model}` : ''} opened`);
+  } else if (kind === 'insufficient_credits') {
+    // Every next request would fail the same way: open now, so queued steps fall back or wait.
+    if (ctx.breakers.trip(breakerKey, now)) log.warn(`step: ${step.route.backend}${step.route.model ? `/${step.route.model}` : ''} is out of credits; circuit breaker opened`);
   } else {
     ctx.breakers.releaseProbe(breakerKey);
   }

@@ -99,6 +99,18 @@ export class BreakerRegistry {
     return false;
   }
 
+  /**
+   * Opens the breaker at once, whatever the failure count: for failures that every next request
+   * would repeat (an account out of credits). Returns true if it was closed.
+   */
+  trip(key: string, now: number): boolean {
+    const b = this.#get(key);
+    const wasOpen = b.openedAt !== undefined && !b.probing;
+    b.openedAt = now;
+    b.probing = false;
+    return !wasOpen;
+  }
+
   /** Ends a probe that neither succeeded nor failed (aborted). */
   releaseProbe(key: string): void {
     this.#get(key).probing = false;

@@ -33,7 +33,7 @@ export type FailureDecision =
 /**
  * Decides the fate of a failed attempt. Only `transient` and `rate_requests` use attempts (with
  * backoff, at least the backend's `Retry-After`); `rate_concurrency` waits in the queue without
- * using one; `input_invalid`, `auth` and `fatal` are dead-lettered at once.
+ * using one; `input_invalid`, `auth`, `fatal` and `insufficient_credits` are dead-lettered at once.
  */
 export function decideFailure(
   kind: BackendErrorKind,
@@ -49,6 +49,9 @@ export function decideFailure(
     const attempts = attemptsUsed + 1;
     if (attempts >= options.maxAttempts) return { action: 'dead_letter', reason: `${kind}: ${attempts} of ${options.maxAttempts} attempts used`, attempts };
     return { action: 'retry', delayMs: Math.max(retryAfterMs ?? 0, fullJitterDelay(attempts, options, random)), attempts };
+  }
+  if (kind === 'insufficient_credits') {
+    return { action: 'dead_letter', reason: 'insufficient_credits: the backend account is out of credits; top it up, then redrive()', attempts: attemptsUsed + 1 };
   }
   return { action: 'dead_letter', reason: `${kind}: not retryable`, attempts: attemptsUsed + 1 };
 }

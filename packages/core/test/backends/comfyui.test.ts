@@ -411,6 +411,27 @@ describe('completion without per-node events: cached prompts', () => {
   });
 });
 
+describe('the place in the queue, from /queue (servers without /api/jobs)', () => {
+  it('reports how many prompts wait ahead of a queued one', async () => {
+    const server = await startComfyTestServer({ version: 'legacy' });
+    try {
+      const backend = make(server, { useWebSocket: false });
+      server.pause();
+      const running = await backend.submit(makeRequest({ params: { prompt: 'first', seed: 1 } }));
+      await server.waitForEvent('execution_start', running.remoteId);
+      const second = await backend.submit(makeRequest({ params: { prompt: 'second', seed: 2 } }));
+      const third = await backend.submit(makeRequest({ params: { prompt: 'third', seed: 3 } }));
+      expect(await backend.status(running.remoteId)).toMatchObject({ state: 'running' });
+      expect(await backend.status(second.remoteId)).toMatchObject({ state: 'queued', queuePosition: 0 });
+      expect(await backend.status(third.remoteId)).toMatchObject({ state: 'queued', queuePosition: 1 });
+      server.resume();
+      expect((await pollUntil(backend, third.remoteId, ['succeeded', 'failed'])).state).toBe('succeeded');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('servers that do not take client prompt ids', () => {
   it('falls back when an older server ignores prompt_id, and stops claiming idempotent submit', async () => {
     const server = await startComfyTestServer({ version: 'legacy' });

@@ -247,9 +247,25 @@ describe('httpTaskBackend with the Meshy preset', () => {
     expect(backend.capabilities.cancel).toBe(true);
     server.holdTasks();
     const { remoteId } = await backend.submit(imageRequest());
-    await backend.cancel!(remoteId);
+    expect(await backend.cancel!(remoteId)).toBe('canceled');
     server.releaseTasks();
     expect((await pollUntil(backend, remoteId, ['canceled', 'succeeded', 'failed'])).state).toBe('canceled');
+    expect(await backend.cancel!('no-such-task')).toBe('not_running');
+  });
+
+  it('reports an account out of credits (402) as insufficient_credits, not as an auth failure', async () => {
+    const backend = make(server, { api: MESHY_POLLING });
+    server.outOfCredits(true);
+    try {
+      const error = (await backend.submit(imageRequest()).catch((e: unknown) => e)) as BackendError;
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error.kind).toBe('insufficient_credits');
+      expect(error.code).toBe('backend_insufficient_credits');
+      expect(error.message).toContain('402');
+    } finally {
+      server.outOfCredits(false);
+    }
+    expect((await backend.submit(imageRequest())).remoteId).toBeTruthy();
   });
 });
 
@@ -390,7 +406,9 @@ describe('httpTaskBackend with the Tripo preset', () => {
     expect(bannedStatus.error?.message).toContain('refused (banned)');
 
     const expired = await backend.submit(imageRequest(imageData(1), { textureQuality: 'expire' }));
-    expect((await pollUntil(backend, expired.remoteId, ['succeeded', 'failed'])).error?.kind).toBe('transient');
+    const expiredStatus = await pollUntil(backend, expired.remoteId, ['succeeded', 'failed', 'expired']);
+    expect(expiredStatus.state).toBe('expired');
+    expect(expiredStatus.error?.kind).toBe('transient');
 
     const wobbly = await backend.submit(imageRequest(imageData(1), { textureQuality: 'unknown-once' }));
     const seen: RemoteStatus[] = [];
@@ -403,6 +421,23 @@ describe('httpTaskBackend with the Tripo preset', () => {
     server.rateLimitNext(1, '3');
     const error = (await backend.submit(imageRequest(imageData(2))).catch((e: unknown) => e)) as BackendError;
     expect([error.kind, error.retryAfterMs]).toEqual(['rate_requests', 3_000]);
+  });
+
+  it('reports the place in the vendor queue (queuing_num) while a task waits', async () => {
+    const backend = make(server, { api: TRIPO_IMAGE_TO_MODEL });
+    server.holdTasks();
+    try {
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push((await backend.submit(imageRequest(imageData(10 + i)))).remoteId);
+      const statuses = await Promise.all(ids.map((id) => backend.status(id)));
+      expect(statuses.map((s) => [s.state, s.queuePosition])).toEqual([
+        ['queued', 0],
+        ['queued', 1],
+        ['queued', 2],
+      ]);
+    } finally {
+      server.releaseTasks();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { functionBackend, type BackendOutput, type FunctionBackendOptions, type Logger, type PipelineDefinition } from '@kiln/core';
+import { functionBackend, type BackendOutput, type FunctionBackendOptions, type GenerationBackend, type Logger, type PipelineDefinition, type RemoteStatus } from '@kiln/core';
 
 /** A PNG header with the given size: enough for `imageSize()` and ratings. */
 export function fakePng(width: number, height: number, salt = 0): Uint8Array {
@@ -52,4 +52,35 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000)
     if (Date.now() > end) throw new Error('waitUntil: timed out');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * A remote (polled) backend that plays a script: submission `n` walks through `scripts[n]` one
+ * status per `status()` call and stays on the last. Records the attempt ids it was sent.
+ */
+export function scriptedBackend(name: string, scripts: RemoteStatus[][]): GenerationBackend & { attemptIds: string[] } {
+  const cursors = new Map<string, { script: RemoteStatus[]; at: number }>();
+  const attemptIds: string[] = [];
+  return {
+    name,
+    attemptIds,
+    capabilities: { idempotentSubmit: false, push: false, cancel: false, synchronous: false },
+    async submit(request) {
+      const script = scripts[attemptIds.length] ?? scripts.at(-1) ?? [{ state: 'succeeded' }];
+      attemptIds.push(request.attemptId);
+      const remoteId = `${name}-${attemptIds.length}`;
+      cursors.set(remoteId, { script, at: 0 });
+      return { remoteId };
+    },
+    async status(remoteId) {
+      const cursor = cursors.get(remoteId);
+      if (!cursor) return { state: 'unknown' };
+      const status = cursor.script[Math.min(cursor.at, cursor.script.length - 1)]!;
+      cursor.at++;
+      return status;
+    },
+    async outputs() {
+      return [pngOutput(512, 512, attemptIds.length)];
+    },
+  };
 }

@@ -12,7 +12,10 @@
 //   (too many unfinished tasks, no Retry-After).
 // - Tripo-like: POST /v2/openapi/upload (multipart) → data.image_token; POST /v2/openapi/task →
 //   data.task_id; GET /v2/openapi/task/{id} → queued, running, success, failed, banned, expired
-//   and a transient `unknown`; progress, running_left_time (s), output.pbr_model/model.
+//   and a transient `unknown`; progress, running_left_time (s), queuing_num (tasks ahead while
+//   queued), output.pbr_model/model.
+// - Both answer 402 to creates once the account is out of credits (Meshy: "Payment Required";
+//   Tripo: code 2010), see outOfCredits().
 // - SF3D-like: POST /v2beta/3d/stable-fast-3d (multipart image) → the GLB itself; 429 + Retry-After 60.
 //
 // Every API route needs `Authorization: Bearer <apiKey>`. Test controls: holdTasks()/releaseTasks(),
@@ -57,6 +60,8 @@ interface Task {
   ticks: number;
   outcome: 'succeed' | 'fail' | 'ban' | 'expire';
   createdAt: number;
+  /** Creation order (createdAt ties within a millisecond). */
+  createdSeq: number;
   input: string;
   unknownOnce: boolean;
   changes: Set<() => void>;
@@ -78,6 +83,8 @@ export interface TaskTestServer {
   advance(taskId: string): void;
   /** The next `count` API requests answer 429 RateLimitExceeded with `Retry-After: retryAfter`. */
   rateLimitNext(count: number, retryAfter?: string): void;
+  /** Creates answer 402 (out of credits) while `out` is true. */
+  outOfCredits(out: boolean): void;
   /** Every output URL issued so far stops working (403 "Request has expired"). New ones work. */
   expireUrls(): void;
   /** The task's result files are deleted (404), as after the retention period. */
@@ -120,6 +127,8 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
   let urlVersion = 0;
   let held = false;
   let rateLimited = { count: 0, retryAfter: '1' };
+  let broke = false;
+  let createdCount = 0;
   let syncGate: Promise<void> | undefined;
   let webhooks: WebhookSettings | undefined;
   let baseUrl = '';
@@ -162,6 +171,9 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
       running_left_time: task.status === 'IN_PROGRESS' ? Math.max(0, progressSteps - task.ticks) : 0,
       output: {},
     };
+    if (task.status === 'PENDING') {
+      data['queuing_num'] = [...tasks.values()].filter((t) => t.api === 'tripo' && t.status === 'PENDING' && t.createdSeq < task.createdSeq).length;
+    }
     if (task.status === 'SUCCEEDED') {
       const expires = Date.now() + urlTtlMs;
       data['output'] = { pbr_model: signedUrl(task.id, 'model.glb', expires), rendered_image: signedUrl(task.id, 'preview.png', expires) };
@@ -261,6 +273,7 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
       ticks: 0,
       outcome,
       createdAt: Date.now(),
+      createdSeq: ++createdCount,
       input,
       unknownOnce: words.includes('unknown'),
       changes: new Set(),
@@ -342,6 +355,7 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
       }
       const key = req.headers['idempotency-key'];
       if (typeof key === 'string' && idempotency.has(key)) return json(res, 202, { result: idempotency.get(key) });
+      if (broke) return json(res, 402, { message: 'Payment Required: insufficient credits' });
       if (unfinished() >= maxConcurrent) return json(res, 429, { message: 'NoMoreConcurrentTasks' });
       const task = newTask('meshy', body.image_url);
       if (typeof key === 'string') idempotency.set(key, task.id);
@@ -390,6 +404,7 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
       const body = JSON.parse((await readBody(req)).toString('utf8')) as { type?: string; file?: { file_token?: string; type?: string } };
       if (body.type !== 'image_to_model') return json(res, 400, { code: 2002, message: 'unsupported type' });
       if (!body.file?.file_token || !tokens.has(body.file.file_token)) return json(res, 400, { code: 2003, message: 'invalid file token' });
+      if (broke) return json(res, 402, { code: 2010, message: 'insufficient credit' });
       if (unfinished() >= maxConcurrent) return json(res, 429, { code: 2008, message: 'too many running tasks' });
       // Any parameter containing fail, ban, expire or unknown steers the outcome.
       return json(res, 200, { code: 0, data: { task_id: newTask('tripo', JSON.stringify(body)).id } });
@@ -456,6 +471,9 @@ export async function startTaskTestServer(options: TaskServerOptions = {}): Prom
     },
     rateLimitNext(count, retryAfter = '1') {
       rateLimited = { count, retryAfter };
+    },
+    outOfCredits(out) {
+      broke = out;
     },
     expireUrls() {
       urlVersion += 1;

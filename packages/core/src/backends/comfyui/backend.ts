@@ -176,7 +176,8 @@ export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
     },
 
     async cancel(remoteId) {
-      await connection.cancel(remoteId);
+      // interrupted (it was running) or dequeued (it was waiting): stopped either way
+      return (await connection.cancel(remoteId)) === 'not_found' ? 'not_running' : 'canceled';
     },
 
     async reconcile(tasks) {

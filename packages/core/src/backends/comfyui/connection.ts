@@ -430,7 +430,7 @@ export function createComfyUIConnection(options: ComfyUIConnectionOptions): Comf
     const snapshot = await (queue ?? (() => readQueue(signal)))();
     if (snapshot.running.has(promptId)) return { state: 'running' };
     const position = snapshot.pending.indexOf(promptId);
-    if (position >= 0) return { state: 'queued' };
+    if (position >= 0) return { state: 'queued', queuePosition: position };
     const history = (await getJson(`/history/${encodeURIComponent(promptId)}`, signal)) as Record<string, unknown>;
     const entry = history[promptId];
     if (entry !== undefined) return fromHistory(promptId, entry);

@@ -10,7 +10,7 @@ import { checkTemplate, type JsonTemplate } from './template.js';
  * What a vendor state string means:
  * - `queued`, `running`, `succeeded`, `failed`, `canceled`: as {@link RemoteStatus}.
  * - `banned`: refused by moderation; `failed` with an `input_invalid` error (never retried).
- * - `expired`: the task or its results expired; `failed` with a `transient` error (a new attempt
+ * - `expired`: the task or its results expired; `expired` with a `transient` error (a new attempt
  *   regenerates).
  * - `indeterminate`: the vendor does not know yet (Tripo's `unknown`): keep the last state, poll again.
  */
@@ -89,6 +89,8 @@ export const HttpTaskApiSchema = z.object({
     etaPath: PathSchema.optional(),
     /** Milliseconds per unit of `etaPath`: 1000 for seconds. */
     etaScale: z.number().positive().default(1000),
+    /** Tasks ahead in the vendor's queue while queued (Tripo `queuing_num`). */
+    queuePositionPath: PathSchema.optional(),
     errorPath: PathSchema.optional(),
     /** `404` on status means the vendor forgot the task (→ `unknown`). */
     notFoundIsUnknown: z.boolean().default(true),

@@ -303,7 +303,7 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
         };
       case 'expired':
         return {
-          state: 'failed',
+          state: 'expired',
           error: new BackendError('transient', `${name}: task ${remoteId} expired (${String(raw)})${reason}`, { details }),
         };
       case 'failed':
@@ -319,6 +319,8 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
         }
         const eta = api.status.etaPath === undefined ? undefined : Number(getPath(task, api.status.etaPath));
         if (eta !== undefined && Number.isFinite(eta) && eta >= 0) status.etaMs = Math.round(eta * api.status.etaScale);
+        const position = api.status.queuePositionPath === undefined ? undefined : Number(getPath(task, api.status.queuePositionPath));
+        if (mapped === 'queued' && position !== undefined && Number.isInteger(position) && position >= 0) status.queuePosition = position;
         return status;
       }
     }
@@ -654,8 +656,14 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
   if (api.cancel) {
     const cancelApi = api.cancel;
     backend.cancel = async (remoteId) => {
-      const answer = await apiRequest(cancelApi.method, fillPath(cancelApi.path, remoteId));
-      if (answer === NOT_FOUND) ctx.logger.debug(`${name}: cancel ${remoteId}: unknown task`);
+      const answer = await apiRequest(cancelApi.method, fillPath(cancelApi.path, remoteId)).catch((error: unknown) => {
+        // A POST to a task the vendor does not know answers 404: nothing left to cancel.
+        if (error instanceof BackendError && error.details['status'] === 404) return NOT_FOUND;
+        throw error;
+      });
+      if (answer !== NOT_FOUND) return 'canceled';
+      ctx.logger.debug(`${name}: cancel ${remoteId}: unknown task`);
+      return 'not_running';
     };
   }
   return backend;

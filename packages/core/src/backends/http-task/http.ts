@@ -221,7 +221,8 @@ export function rateLimitKind(body: string, rules: RateLimitRules | undefined): 
 
 /** The kind of an HTTP status that is not a success. */
 export function kindForStatus(status: number): BackendErrorKind {
-  if (status === 401 || status === 403 || status === 402) return 'auth';
+  if (status === 402) return 'insufficient_credits';
+  if (status === 401 || status === 403) return 'auth';
   if (status === 408 || status === 425 || status >= 500) return 'transient';
   if (status === 429) return 'rate_requests';
   return 'input_invalid';

@@ -105,6 +105,7 @@ export const TRIPO_IMAGE_TO_MODEL: HttpTaskApi = {
     progressScale: 100,
     etaPath: 'running_left_time',
     etaScale: 1000,
+    queuePositionPath: 'queuing_num',
     errorPath: 'error_msg',
   },
   outputs: {

@@ -4,7 +4,7 @@
  */
 import type { RemoteStatus } from '../../backend.js';
 
-const TERMINAL = new Set<RemoteStatus['state']>(['succeeded', 'failed', 'canceled']);
+const TERMINAL = new Set<RemoteStatus['state']>(['succeeded', 'failed', 'canceled', 'expired']);
 
 /** `succeeded`, `failed` and `canceled` never change again. */
 export function isTerminal(status: RemoteStatus | undefined): boolean {
@@ -31,6 +31,7 @@ export function mergeStatus(prev: RemoteStatus | undefined, next: RemoteStatus):
   const progress = Math.max(prev.progress ?? 0, next.progress ?? 0);
   if (next.progress !== undefined || prev.progress !== undefined) out.progress = progress;
   if (next.etaMs !== undefined) out.etaMs = next.etaMs;
+  if (next.queuePosition !== undefined && next.state === 'queued') out.queuePosition = next.queuePosition;
   return out;
 }
 
@@ -41,6 +42,7 @@ export function sameStatus(a: RemoteStatus | undefined, b: RemoteStatus | undefi
     a.state === b.state &&
     Math.round((a.progress ?? -1) * 1000) === Math.round((b.progress ?? -1) * 1000) &&
     a.etaMs === b.etaMs &&
+    a.queuePosition === b.queuePosition &&
     a.error?.message === b.error?.message
   );
 }
