@@ -2,14 +2,15 @@
 // (applying migrations, racing the other workers that start at the same moment), runs a job
 // client on it until SIGTERM, and appends one line per backend execution to
 // `<dir>/executions-<workerId>.log` (synchronously, before the work, so that a kill -9 cannot lose
-// it). Outputs go to a shared @kiln/storage fs store: the second step of a run may run on another
+// it), and one line per lease grant, renewal and release to `<dir>/leases-<workerId>.log`.
+// Outputs go to a shared @kiln/storage fs store: the second step of a run may run on another
 // worker than the first and reads its input from there.
 //
 // argv: <connection string> <schema> <worker id> <dir> <lease ms>
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createJobClient, functionBackend, storageSink, type Logger } from '@kiln/core';
-import { openPostgresStore } from '@kiln/core/postgres';
+import { createJobClient, functionBackend, storageSink, type LeaseOptions, type Logger } from '@kiln/core';
+import { openPostgresStore, type PostgresStore } from '@kiln/core/postgres';
 import { createAssetStore, fsDriver } from '@kiln/storage';
 import { fakePng } from '../../helpers/fakes.js';
 
@@ -25,21 +26,39 @@ const logger: Logger = {
 };
 
 const pgStore = await openPostgresStore({ connectionString, schema, pollMs: 200, logger });
-// KILN_MW_TRACE=1: every lease, renew and release with its time, to <dir>/trace-<workerId>.log.
-const trace = process.env['KILN_MW_TRACE'] ? openSync(join(dir, `trace-${workerId}.log`), 'a') : undefined;
-const store: typeof pgStore = trace === undefined ? pgStore : new Proxy(pgStore, {
+// Every lease grant, renewal and release, with the worker's clock, to <dir>/leases-<workerId>.log:
+// the test checks from them that no step was ever granted to two workers at once.
+//   grant <now> <returned at> <until> <stepId> <state>
+//   renew <now> <until> <stepId> ok|lost
+//   release <at> <stepId>
+const leases = openSync(join(dir, `leases-${workerId}.log`), 'a');
+const store: PostgresStore = new Proxy(pgStore, {
   get(target, name, receiver) {
     const value = Reflect.get(target, name, receiver) as unknown;
     if (typeof value !== 'function') return value;
-    if (name !== 'lease' && name !== 'renew' && name !== 'release' && name !== 'commit') return value.bind(target);
-    return async (...args: unknown[]) => {
-      const t0 = Date.now();
-      const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-      const summary = name === 'lease' ? (result as { id: string; state: string }[]).map((s) => `${s.id}:${s.state}`).join(',') : name === 'commit' ? (result as { steps: { id: string; state: string; version: number }[] }).steps.map((s) => `${s.id}:${s.state}:${s.version}`).join(',') : String(result);
-      const detail = name === 'lease' ? JSON.stringify({ ...(args[0] as object), exclude: undefined }) : name === 'commit' ? '' : JSON.stringify(args);
-      writeSync(trace, `${t0} ${Date.now()} ${name} ${detail} => ${summary}\n`);
-      return result;
-    };
+    if (name === 'lease') {
+      return async (options: LeaseOptions) => {
+        const steps = await target.lease(options);
+        const until = options.now + options.leaseMs;
+        const end = Date.now();
+        if (steps.length > 0) writeSync(leases, steps.map((st) => `grant ${options.now} ${end} ${until} ${st.id} ${st.state}\n`).join(''));
+        return steps;
+      };
+    }
+    if (name === 'renew') {
+      return async (stepId: string, id: string, leaseMs: number, now: number) => {
+        const ok = await target.renew(stepId, id, leaseMs, now);
+        writeSync(leases, `renew ${now} ${now + leaseMs} ${stepId} ${ok ? 'ok' : 'lost'}\n`);
+        return ok;
+      };
+    }
+    if (name === 'release') {
+      return async (stepId: string, id: string) => {
+        writeSync(leases, `release ${Date.now()} ${stepId}\n`);
+        await target.release(stepId, id);
+      };
+    }
+    return (value as (...args: unknown[]) => unknown).bind(target);
   },
 });
 const backend = functionBackend({
@@ -73,6 +92,7 @@ process.on('SIGTERM', () => {
     await client.close();
     await store.close();
     closeSync(executions);
+    closeSync(leases);
     process.stdout.write(`stopped ${JSON.stringify({ workerId, executions: backend.executions, submissions: backend.submissions })}\n`);
     process.exit(0);
   })();
