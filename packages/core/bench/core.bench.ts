@@ -6,6 +6,8 @@
 // 2. Orchestrator overhead per step: the same 500 tasks with a 0 ms backend (all Kiln, no waiting).
 // 3. Journal commits/s: 2000 step transitions (one change + one event each), fsync per commit
 //    (sequential) and group commit (64 concurrent writers), plus no fsync for reference.
+// `pnpm bench:core --store postgres` runs postgres.bench.ts instead: tasks/s on PostgreSQL with
+// 1, 2 and 4 worker processes beside the JSONL store.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +83,16 @@ async function baseline(): Promise<number> {
     }
   }));
   return (performance.now() - started) / 1000;
+}
+
+// `--store postgres`: the PostgreSQL comparison (1, 2 and 4 worker processes beside JSONL) only.
+const storeArg = process.argv.indexOf('--store');
+if (storeArg >= 0) {
+  const which = process.argv[storeArg + 1];
+  if (which !== 'postgres') throw new Error(`bench:core: --store ${which ?? '(missing)'}: the only store with a separate benchmark is postgres`);
+  const { postgresBench } = await import('./postgres.bench.js');
+  await postgresBench({ tasks: Number(process.env['KILN_BENCH_TASKS'] ?? 1000), latencyMs: LATENCY, concurrency: CONCURRENCY, workers: [1, 2, 4] });
+  process.exit(0);
 }
 
 const ideal = (TASKS * LATENCY) / CONCURRENCY / 1000;

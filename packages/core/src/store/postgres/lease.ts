@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { LeaseOptions, StepRecord } from '../types.js';
-import { inTransaction, q } from './sql.js';
+import { inTransaction, q, storeFailed } from './sql.js';
 
 /**
  * Leases steps in one transaction: finds the projects that have eligible steps, least recently
@@ -28,27 +28,36 @@ export async function leaseSteps(pool: Pool, schema: string, options: LeaseOptio
     AND NOT (project_id = ANY($3::text[]))
     AND NOT (backend = ANY($4::text[]))
     AND (batch_id IS NULL OR NOT (batch_id = ANY($5::text[])))`;
+  // Outside the transaction: most calls (an idle worker's pump) find nothing and end here.
+  let projects: { project_id: string }[];
+  try {
+    ({ rows: projects } = await pool.query<{ project_id: string }>(
+      `SELECT p.project_id FROM (SELECT DISTINCT project_id FROM ${s}.kiln_steps WHERE ${eligible}) p
+       LEFT JOIN ${s}.kiln_served v USING (project_id)
+       ORDER BY v.served NULLS FIRST, p.project_id`,
+      params,
+    ));
+  } catch (error) {
+    throw storeFailed('lease', error);
+  }
+  if (projects.length === 0) return [];
   return inTransaction(
     pool,
     async (client) => {
-      const { rows: projects } = await client.query<{ project_id: string }>(
-        `SELECT p.project_id FROM (SELECT DISTINCT project_id FROM ${s}.kiln_steps WHERE ${eligible}) p
-         LEFT JOIN ${s}.kiln_served v USING (project_id)
-         ORDER BY v.served NULLS FIRST, p.project_id`,
-        params,
-      );
-      if (projects.length === 0) return [];
+      // A lease need not survive a server crash (the step is leased again, and its completion is
+      // a compare-and-set): no WAL flush wait for it.
+      await client.query('SET LOCAL synchronous_commit = off');
       const { rows } = await client.query<{ record: StepRecord; project_id: string; rn: string; pn: string }>(
         `UPDATE ${s}.kiln_steps t SET lease_owner = $8, lease_until = $9
          FROM (
            SELECT c.id, p.project_id, p.pn, c.rn
            FROM unnest($6::text[]) WITH ORDINALITY AS p(project_id, pn)
            CROSS JOIN LATERAL (
-             SELECT x.id, row_number() OVER (ORDER BY x.ready_seq NULLS LAST, x.ord) AS rn
+             SELECT x.id, row_number() OVER (ORDER BY x.ready_seq NULLS LAST) AS rn
              FROM (
-               SELECT id, ready_seq, ord FROM ${s}.kiln_steps
+               SELECT id, ready_seq FROM ${s}.kiln_steps
                WHERE project_id = p.project_id AND ${eligible}
-               ORDER BY ready_seq NULLS LAST, ord
+               ORDER BY ready_seq NULLS LAST
                LIMIT $7
                FOR UPDATE SKIP LOCKED
              ) x

@@ -29,7 +29,7 @@ export interface PostgresStoreOptions {
    * work, lapsed leases and settled runs. Default 1000 ms.
    */
   pollMs?: number;
-  /** Notifications arriving within this window wake watchers once. Default 10 ms. */
+  /** Notifications arriving within this window wake watchers once. Default 25 ms. */
   notifyCoalesceMs?: number;
   /** Apply pending schema migrations on open (under an advisory lock). Default true. */
   migrate?: boolean;
@@ -44,7 +44,7 @@ export const POSTGRES_STORE_DEFAULTS = {
   poolSize: 10,
   statementTimeoutMs: 30_000,
   pollMs: 1000,
-  notifyCoalesceMs: 10,
+  notifyCoalesceMs: 25,
   migrate: true,
 } as const;
 

@@ -135,8 +135,13 @@ export async function applyCommit(
        SELECT e.seq, e.type, e.run_id, e.body FROM jsonb_to_recordset($1::jsonb) AS e(seq bigint, type text, run_id text, body jsonb)`,
       [JSON.stringify(entry.events.map((e) => ({ seq: e.seq, type: e.type, run_id: e.runId, body: e })))],
     );
-    await client.query('SELECT pg_notify($1, $2)', [ctx.channel, ctx.instanceId]);
   }
+  // Wake other processes when there is something for them: work (a step became ready, or waits
+  // with a new time) or a run that settled (waiters). Events alone reach subscribers by polling.
+  const wakes =
+    (entry.steps ?? []).some((st) => st.state === 'ready' || st.state === 'retry_wait') ||
+    changedRuns.some((r) => r.state !== scratch.runs.get(r.id)?.state);
+  if (wakes) await client.query('SELECT pg_notify($1, $2)', [ctx.channel, ctx.instanceId]);
   return entry;
 }
 
