@@ -254,4 +254,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// `npm run x -- --flag` and `pnpm x -- --flag` both work: a leading `--` is dropped.
+const argv = process.argv.slice(2);
+process.exitCode = await main(argv[0] === '--' ? argv.slice(1) : argv);
