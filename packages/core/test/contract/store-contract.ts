@@ -153,6 +153,34 @@ export function testJobStore(name: string, factory: () => Promise<StoreUnderTest
       expect(await store.usage('none')).toEqual({ gpuMs: 0, storageBytes: 0, steps: 0 });
     });
 
+    it('keeps the first done owner of an idempotency key, and charges usage only with a commit that applies', async () => {
+      await store.createRuns([makeRun('r1', { steps: ['s'] }), makeRun('r2', { steps: ['s'] })]);
+      await store.commit({ steps: [{ stepId: 'r1/s', expectVersion: 1, set: { state: 'running', key: 'same' } }] });
+      await store.commit({ steps: [{ stepId: 'r1/s', expectVersion: 2, set: { state: 'done' } }], usage: [{ projectId: 'proj', steps: 1 }] });
+      // A second step with the same key (it reused the first one's outputs) completes too.
+      await store.commit({ steps: [{ stepId: 'r2/s', expectVersion: 1, set: { state: 'running', key: 'same' } }] });
+      await store.commit({ steps: [{ stepId: 'r2/s', expectVersion: 2, set: { state: 'done' } }], usage: [{ projectId: 'proj', steps: 1 }] });
+      expect((await store.keyOwner('same'))?.id).toBe('r1/s');
+      // A commit that loses its compare-and-set charges nothing.
+      await expect(store.commit({ steps: [{ stepId: 'r2/s', expectVersion: 1, set: {} }], usage: [{ projectId: 'proj', steps: 5, gpuMs: 9 }] })).rejects.toSatisfy((e) =>
+        isCoreError(e, 'conflict'),
+      );
+      expect(await store.usage('proj')).toEqual({ gpuMs: 0, storageBytes: 0, steps: 2 });
+    });
+
+    it('keeps a lease from ready to running and ends it when the step leaves running', async () => {
+      await store.createRuns([makeRun('r1', { steps: ['s'] })]);
+      expect((await store.lease({ workerId: 'w1', limit: 1, leaseMs: 10_000, now: 1_000 })).map((s) => s.id)).toEqual(['r1/s']);
+      await store.commit({ steps: [{ stepId: 'r1/s', expectVersion: 1, set: { state: 'running' } }] });
+      // Held: nobody recovers it while the lease runs.
+      expect(await store.lease({ workerId: 'w2', limit: 1, leaseMs: 10_000, now: 2_000, state: 'running' })).toEqual([]);
+      expect(await store.renew('r1/s', 'w1', 10_000, 2_000)).toBe(true);
+      await store.commit({ steps: [{ stepId: 'r1/s', expectVersion: 2, set: { state: 'retry_wait', notBefore: 3_000 } }] });
+      expect(await store.renew('r1/s', 'w1', 10_000, 2_500)).toBe(false);
+      await store.commit({ steps: [{ stepId: 'r1/s', expectVersion: 3, set: { state: 'ready', notBefore: undefined } }] });
+      expect((await store.lease({ workerId: 'w2', limit: 1, leaseMs: 10_000, now: 4_000 })).map((s) => s.id)).toEqual(['r1/s']);
+    });
+
     it('serves the outbox by seq with limits and keeps consumer cursors', async () => {
       const { run, steps } = makeRun('r1');
       await store.createRuns([{ run, steps }]);

@@ -4,7 +4,7 @@ import { inTransaction, q, storeFailed } from './sql.js';
 
 /**
  * Leases steps in one transaction: finds the projects that have eligible steps, least recently
- * served first; locks up to `limit` eligible steps of each, oldest ready first, skipping rows
+ * served first; locks a fair share of eligible steps of each, oldest ready first, skipping rows
  * other transactions hold (`FOR UPDATE SKIP LOCKED`); takes them round-robin (the first of each
  * project, then the second, …) up to `limit` with
  * `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)`; and records when each project
@@ -41,6 +41,9 @@ export async function leaseSteps(pool: Pool, schema: string, options: LeaseOptio
     throw storeFailed('lease', error);
   }
   if (projects.length === 0) return [];
+  // Candidates locked per project: enough for a fair share and one more, not `limit` each, so
+  // that concurrent leases do not skip rows this one locks and then leaves.
+  const perProject = projects.length <= 1 ? limit : Math.min(limit, Math.ceil(limit / projects.length) + 1);
   return inTransaction(
     pool,
     async (client) => {
@@ -58,7 +61,7 @@ export async function leaseSteps(pool: Pool, schema: string, options: LeaseOptio
                SELECT id, ready_seq FROM ${s}.kiln_steps
                WHERE project_id = p.project_id AND ${eligible}
                ORDER BY ready_seq NULLS LAST
-               LIMIT $7
+               LIMIT $10
                FOR UPDATE SKIP LOCKED
              ) x
            ) c
@@ -67,7 +70,7 @@ export async function leaseSteps(pool: Pool, schema: string, options: LeaseOptio
          ) picked
          WHERE t.id = picked.id
          RETURNING t.record, picked.project_id, picked.rn, picked.pn`,
-        [...params, projects.map((p) => p.project_id), limit, options.workerId, options.now + options.leaseMs],
+        [...params, projects.map((p) => p.project_id), limit, options.workerId, options.now + options.leaseMs, perProject],
       );
       // Round-robin order: the first of each project (least recently served first), then the second, …
       rows.sort((a, b) => Number(a.rn) - Number(b.rn) || Number(a.pn) - Number(b.pn));
