@@ -2,7 +2,7 @@
  * `@kiln/cli`: the `kiln` command. `runCli` runs it in-process with injected streams, which is
  * what the `kiln` binary and the tests call.
  *
- * @packageDocumentation
+ * @module @kiln/cli
  */
 
 export { runCli, kilnHelp } from './cli.js';

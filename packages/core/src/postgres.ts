@@ -12,7 +12,7 @@
  * const client = createJobClient({ store, backends });
  * await client.start();
  * ```
- * @packageDocumentation
+ * @module @kiln/core/postgres
  */
 export { openPostgresStore } from './store/postgres/store.js';
 export type { PostgresStore } from './store/postgres/store.js';

@@ -2,7 +2,7 @@
  * `@kiln/manifest`: the Kiln asset manifest (zod schema, types, version rule) and the pure
  * resolution rules (LOD choice, URL, cache key) shared by every Kiln reader.
  *
- * @packageDocumentation
+ * @module @kiln/manifest
  */
 
 export {

@@ -4,7 +4,7 @@
  * platform, a triangle budget, LOD variants, WebP or KTX2 textures, and the Khronos validator
  * before and after.
  *
- * @packageDocumentation
+ * @module @kiln/optimize
  */
 
 export { optimize } from './optimize.js';

@@ -2,7 +2,7 @@
  * `@kiln/storage`: tenant-scoped asset storage with content-hash dedup, presigned URLs and
  * multipart uploads, on S3 or a local folder.
  *
- * @packageDocumentation
+ * @module @kiln/storage
  */
 
 export { createAssetStore, ASSET_STORE_DEFAULTS } from './store.js';

@@ -6,7 +6,7 @@
  *
  * Nothing runs at import: decoders and workers start with `preload()` or the first load.
  *
- * @packageDocumentation
+ * @module @kiln/three
  */
 
 export { createKilnLoader, KilnLoader } from './loader.js';

@@ -560,7 +560,7 @@ export class KilnLoader {
  * // later
  * chair.release();
  * ```
- * @throws {@link KilnValidationError} for invalid options; {@link KilnLoadError} (`manifest`) for an invalid manifest.
+ * @throws {@link @kiln/manifest!KilnValidationError | KilnValidationError} for invalid options; {@link KilnLoadError} (`manifest`) for an invalid manifest.
  */
 export function createKilnLoader(options: KilnLoaderOptions): KilnLoader {
   return new KilnLoader(options);

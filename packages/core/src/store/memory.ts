@@ -10,7 +10,7 @@ export interface MemoryStoreOptions {
 
 /**
  * A {@link JobStore} in memory: for tests and throw-away runs. Everything is lost with the
- * process; use {@link jsonlStore} to survive restarts.
+ * process; use {@link openJsonlStore} to survive restarts.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): JobStore {
   return new StateStore('memory', new StoreState(), options.now ?? Date.now, async () => {});

@@ -1,6 +1,6 @@
 /**
  * The local CDN server: serves an `fsDriver` directory to browsers and accepts presigned uploads.
- * @module
+ * @module @kiln/storage/serve
  */
 export { CDN_SERVER_DEFAULTS } from './options.js';
 export type { CdnLogger, CdnServerOptions } from './options.js';
