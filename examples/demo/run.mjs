@@ -105,9 +105,12 @@ async function main(o) {
 
     heading(`4. Store (@kiln/storage: tenant "${TENANT}", ${backend.kind === 'fs' ? 'embedded fs store' : 'Ceph RGW'})`);
     const written = await time('store + manifest', () => deliver({ store: store1, runId: 'demo-run-1', optimized, generated: generated.results, textures: o.textures }));
-    const manifest = parseManifest(await (await fetch(written.url)).text());
+    // Read back through its delivery URL (a presigned one with --s3), as the viewer will.
+    const manifestText = await (await fetch(written.url)).text();
+    const manifest = parseManifest(manifestText);
     const manifestPath = backend.manifestLocation(written.key);
-    say(`  manifest: ${manifestPath}`);
+    await writeFile(join(o.out, 'manifest.json'), manifestText);
+    say(`  manifest: ${manifestPath}${backend.kind === 's3' ? ` (a copy in ${join(o.out, 'manifest.json')})` : ''}`);
     say(`  ${manifest.assets.length} assets, manifest version ${manifest.manifestVersion}, validated by @kiln/manifest`);
 
     say('\n  The same batch once more (run 2): a fresh job store, so every step runs again; the outputs are the same bytes (seeded), so storage keeps none of them twice.');
@@ -136,7 +139,7 @@ async function main(o) {
     const viewerUrl = `${site.url}/?manifest=${encodeURIComponent(written.url)}`;
     const result = {
       ok: true,
-      manifest: { path: manifestPath, url: written.url, assets: manifest.assets.map((a) => a.id) },
+      manifest: { path: manifestPath, copy: join(o.out, 'manifest.json'), url: written.url, assets: manifest.assets.map((a) => a.id) },
       viewerUrl,
       runs: Object.fromEntries(runs.map(([name, s]) => [name.replace(' ', ''), s])),
       retries: retried.length,
@@ -152,6 +155,8 @@ async function main(o) {
       const missingIds = manifest.assets.map((a) => a.id).filter((id) => !page.state.loaded.includes(id));
       Object.assign(result, { page: page.state, pageErrors: page.errors, screenshot: { path: screenshot, ...stats } });
       say(`  headless Chromium: ${page.state.loaded.length}/${manifest.assets.length} assets loaded, ${page.state.failed.length} failed, environment ${page.state.environment ?? 'none'}`);
+      const t = page.state.timings;
+      say(`  page clock: manifest read at ${seconds(t.preload ?? 0)}, first model in the scene at ${seconds(t.firstModel ?? 0)}, every LOD level at ${seconds(t.done ?? 0)}`);
       say(`  screenshot: ${screenshot} (${stats.width}x${stats.height}, ${stats.colours} colours)`);
       if (page.state.error) failure = `the page could not start: ${page.state.error}`;
       else if (missingIds.length > 0) failure = `not loaded in the page: ${missingIds.join(', ')}${page.state.failed.map((f) => `\n    ${f.id} (${f.code}): ${f.message}`).join('')}`;

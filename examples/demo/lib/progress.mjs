@@ -40,10 +40,16 @@ export function createProgress({ steps, tty = Boolean(process.stdout.isTTY) }) {
     process.stdout.write(`${text.join('\n')}\n`);
     drawn = text.length;
   };
+  // At most ten redraws a second: events come in bursts.
+  let scheduled;
   const redraw = () => {
-    if (!tty || paused) return;
-    clear();
-    draw();
+    if (!tty || paused || scheduled) return;
+    scheduled = setTimeout(() => {
+      scheduled = undefined;
+      if (paused) return;
+      clear();
+      draw();
+    }, 100);
   };
   if (tty) {
     onWrite(clear, draw);
@@ -89,6 +95,12 @@ export function createProgress({ steps, tty = Boolean(process.stdout.isTTY) }) {
     },
     /** Leaves the final bars on screen (terminal) and stops. */
     stop() {
+      clearTimeout(scheduled);
+      scheduled = undefined;
+      if (tty && !paused) {
+        clear();
+        draw();
+      }
       if (tty) onWrite(() => {}, () => {});
     },
   };

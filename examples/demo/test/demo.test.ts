@@ -2,7 +2,7 @@
 // which `npm test` builds first), as a child process whose output is captured, and check what it
 // prints and writes: the exit code, the manifest, what the page loaded, the screenshot, the dedup
 // hits of the second run. Bad input must fail clearly and write nothing.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,18 @@ import { browserMissing } from '../../../packages/three/test/helpers/browser.js'
 const demoDir = join(import.meta.dirname, '..');
 const demo = join(demoDir, 'run.mjs');
 const missing = browserMissing();
+/** Why the --s3 run cannot happen here: no Chromium, no Ceph, or S3 servers turned off. */
+function s3Missing(): string | undefined {
+  if (missing) return missing;
+  if (process.env['KILN_TEST_S3'] === 'none' || process.env['KILN_TEST_S3'] === 's3rver') return `KILN_TEST_S3=${process.env['KILN_TEST_S3']}`;
+  try {
+    execFileSync('which', ['radosgw', 'ceph-mon', 'ceph-osd'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'Ceph radosgw not installed (apt-get install ceph-mon ceph-osd radosgw ceph-common ceph-base)';
+  }
+}
+const noS3 = s3Missing();
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 interface Outcome {
@@ -33,7 +45,7 @@ function runDemo(args: string[]): Promise<Outcome> {
 
 interface DemoResult {
   ok: boolean;
-  manifest: { path: string; url: string; assets: string[] };
+  manifest: { path: string; copy: string; url: string; assets: string[] };
   viewerUrl: string;
   runs: Record<'run1' | 'run2', { uploads: number; hits: number; bytes: number; sent: number }>;
   retries: number;
@@ -191,5 +203,29 @@ describe('npm run demo', () => {
       expect(stdout).toMatch(new RegExp(`run 2 +${result.runs.run2.uploads} +0 +${result.runs.run2.uploads} `));
       expect(stdout).toMatch(/run 2's manifest points at the same content-addressed blobs/);
     }, 300_000);
+  });
+
+  describe.skipIf(noS3 !== undefined)(`--s3 --headless${noS3 ? ` (skipped: ${noS3})` : ''}`, () => {
+    it('runs the same flow on a private RGW bucket, the viewer loading presigned URLs', async () => {
+      const out = await tempDir();
+      const { code, stdout, stderr } = await runDemo(['--s3', '--headless', '--out', out]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/Ceph RGW \(private, memstore\) started in [\d.]+ s on http:\/\/127\.0\.0\.1:\d+/);
+      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DemoResult;
+      expect(result.ok).toBe(true);
+      expect(result.manifest.path).toBe('s3://kiln-demo/demo/demo-run-1/bundle/manifest.json');
+      expect(result.manifest.url).toMatch(/X-Amz-Signature=/);
+      // The manifest (the copy the demo read through its presigned URL; RGW is gone now) lists presigned URLs for every level.
+      const manifest = parseManifest(await readFile(result.manifest.copy, 'utf8'));
+      for (const asset of manifest.assets) {
+        expect(asset.url).toMatch(/X-Amz-Signature=/);
+        for (const lod of asset.lods ?? []) expect(lod.url).toMatch(/X-Amz-Signature=/);
+      }
+      expect([...result.page.loaded].sort()).toEqual(manifest.assets.map((a) => a.id).sort());
+      expect(result.page.failed).toEqual([]);
+      expect(result.runs.run2.hits).toBe(result.runs.run2.uploads);
+      expect(result.runs.run2.sent).toBe(0);
+    }, 400_000);
   });
 });

@@ -94,6 +94,7 @@ async function loadModel(asset: Asset, position: THREE.Vector3, card: AssetCard)
     const kilnLod = await loader.loadLod(asset.id, { signal });
     releases.push(() => kilnLod.release());
     scene.add(kilnLod.lod);
+    state.timings.firstModel ??= Math.round(performance.now());
     const scale = placeOnTile(kilnLod.lod, position, FOOTPRINT);
     await kilnLod.ready;
     // Switch distances come from the model's own size; keep them in step with the fitted size.
@@ -104,6 +105,7 @@ async function loadModel(asset: Asset, position: THREE.Vector3, card: AssetCard)
     const model = await loader.load(asset.id, { signal });
     releases.push(() => model.release());
     scene.add(model.scene);
+    state.timings.firstModel ??= Math.round(performance.now());
     placeOnTile(model.scene, position, FOOTPRINT);
     const idle = model.animations[0];
     if (idle) {
@@ -117,7 +119,10 @@ async function loadModel(asset: Asset, position: THREE.Vector3, card: AssetCard)
 }
 
 async function main(): Promise<void> {
-  await loader.preload({ signal: controller.signal });
+  // The manifest (and the PMREM shader if it lists an environment map). Decoders start with the
+  // first model that needs one: meshopt + WebP, the web preset, need no Draco or Basis worker.
+  await loader.preload({ decoders: false, signal: controller.signal });
+  state.timings.preload = Math.round(performance.now());
   const manifest = await loader.getManifest();
   const models = manifest.assets.filter((asset) => asset.type === 'model_3d');
   const sky = manifest.assets.find((asset) => asset.type === 'environment_map');
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
   } else {
     status.textContent = `${models.length} models (${levels} LOD levels)${sky ? ' + environment map' : ''}, cache ${(loader.stats().bytes / 1024).toFixed(0)} KiB`;
   }
+  state.timings.done = Math.round(performance.now());
   state.done = true;
 }
 
@@ -189,7 +195,15 @@ renderer.domElement.addEventListener('wheel', () => (tour = false), { passive: t
 const clock = new THREE.Clock();
 let sinceHighlight = 0;
 
+// On a software renderer (SwiftShader: headless Chromium, machines without a GPU) one frame takes
+// hundreds of milliseconds of the main thread that parsing and texture uploads need too: there the
+// scene is first drawn once every asset is in (the panel and the progress bar show the loading).
+const gl = renderer.getContext();
+const gpu = String(gl.getParameter(gl.getExtension('WEBGL_debug_renderer_info')?.UNMASKED_RENDERER_WEBGL ?? gl.RENDERER));
+const softwareRenderer = /SwiftShader|llvmpipe|software/i.test(gpu);
+
 renderer.setAnimationLoop((time) => {
+  if (softwareRenderer && !state.done) return;
   const delta = clock.getDelta();
   if (tour) camera.position.sub(controls.target).setLength(tourDistance * (0.75 + 0.45 * Math.sin(time / 3000))).add(controls.target);
   controls.autoRotate = tour;

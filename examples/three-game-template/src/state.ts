@@ -13,6 +13,8 @@ export interface ViewerState {
   levels: Record<string, number[]>;
   /** Where the environment map came from. */
   environment: 'manifest' | 'generated' | undefined;
+  /** Milliseconds from navigation start: loader ready, first model on screen, everything in. */
+  timings: { preload?: number; firstModel?: number; done?: number };
   /** A failure that stopped the whole page (the manifest could not be read). */
   error: string | undefined;
   done: boolean;
@@ -25,7 +27,7 @@ declare global {
 }
 
 export function createViewerState(manifestUrl: string): ViewerState {
-  const state: ViewerState = { manifestUrl, expected: [], loaded: [], failed: [], levels: {}, environment: undefined, error: undefined, done: false };
+  const state: ViewerState = { manifestUrl, expected: [], loaded: [], failed: [], levels: {}, environment: undefined, timings: {}, error: undefined, done: false };
   window.__kiln = state;
   return state;
 }
