@@ -1,4 +1,4 @@
-// Vitest global setup: starts the S3 test servers once per run and hands their targets to the tests
+// Vitest global setup: starts the S3 test servers and PostgreSQL once per run and hands their targets to the tests
 // (`inject('s3Targets')`, see test/servers/targets.ts).
 //
 // KILN_TEST_S3 selects the servers:
