@@ -83,91 +83,90 @@ describe('build-assets: usage', () => {
 });
 
 const targets = s3Targets();
-describe.skipIf(targets.length === 0)('build-assets on S3 (skipped: KILN_TEST_S3=none starts no S3 server)', () => {
-  for (const target of targets) {
-    describe(`on ${target.name}`, () => {
-      let client: S3Client;
-      let bucket: TestBucket;
-      let badBucket: TestBucket;
-      beforeAll(async () => {
-        client = makeS3Client(target);
-        bucket = await createTestBucket(client, 'build-script');
-        badBucket = await createTestBucket(client, 'build-script-bad');
-      });
-      afterAll(async () => {
-        await bucket?.cleanup();
-        await badBucket?.cleanup();
-        client?.destroy();
-      });
-
-      const out = () => join(dir, `out-${target.name}`);
-      const args = () => ['--in', join(dir, 'assets'), '--out', out(), '--bucket', bucket.name, '--tenant', 'studio', '--run', 'release-1', '--preset', 'web', '--lods', '0.5,0.25', '--json'];
-      const expectedFiles = ['crate', 'rock', 'tower'].flatMap((id) => [`${id}.glb`, `${id}.lod1.glb`, `${id}.lod2.glb`]).sort();
-
-      it('optimises every model with LODs, uploads them deduplicated and writes the manifest', async () => {
-        const run = await buildAssets(args(), target);
-        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-        const report = JSON.parse(run.stdout) as BuildReport;
-
-        // kiln optimize wrote each model and two LOD levels into --out (the marker is a dot file).
-        expect((await readdir(out())).filter((f) => !f.startsWith('.')).sort()).toEqual(expectedFiles);
-        const refs = expectedFiles.map((file) => `studio/release-1/model_3d/${file}`);
-        expect(report.sync.uploaded).toEqual(refs);
-        expect(report.sync.skipped).toEqual([]);
-        expect(report.sync.uploadedBytes).toBeGreaterThan(0);
-
-        // In the bucket: one ref per file, the blobs they point at, and the manifest.
-        const keys = await listKeys(client, bucket.name);
-        const blobs = keys.filter((k) => k.startsWith('studio/_blobs/'));
-        expect(keys.filter((k) => !k.startsWith('studio/_blobs/'))).toEqual([...refs, 'studio/release-1/bundle/manifest.json'].sort());
-        expect(blobs.length).toBeGreaterThan(0);
-        expect(blobs.length).toBeLessThanOrEqual(expectedFiles.length);
-
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket.name, Key: report.manifest.key }));
-        const manifest = JSON.parse(await object.Body!.transformToString()) as {
-          tenantId: string;
-          runId: string;
-          assets: { id: string; type: string; key: string; sha256: string; triangles: number; lods?: { key: string; triangles: number; screenCoverage?: number }[] }[];
-        };
-        expect(manifest).toMatchObject({ tenantId: 'studio', runId: 'release-1' });
-        expect(manifest.assets.map((a) => a.id).sort()).toEqual(['crate', 'rock', 'tower']);
-        for (const asset of manifest.assets) {
-          expect(asset.type).toBe('model_3d');
-          expect(asset.key).toBe(`studio/_blobs/${asset.sha256}`);
-          expect(blobs).toContain(asset.key);
-          expect(asset.lods?.length).toBeGreaterThan(0);
-          for (const lod of asset.lods ?? []) {
-            expect(blobs).toContain(lod.key);
-            expect(lod.triangles).toBeLessThan(asset.triangles);
-          }
-        }
-        expect(report.models.map((m) => [m.id, m.file])).toEqual([
-          ['crate', 'crate.glb'],
-          ['rock', 'rock.glb'],
-          ['tower', 'tower.glb'],
-        ]);
-      });
-
-      it('uploads nothing on a second run of the same folder', async () => {
-        const before = await listKeys(client, bucket.name);
-        const run = await buildAssets(args(), target);
-        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-        const report = JSON.parse(run.stdout) as BuildReport;
-        expect(report.sync.uploaded).toEqual([]);
-        expect(report.sync.uploadedBytes).toBe(0);
-        expect(report.sync.skipped).toEqual(expectedFiles.map((file) => `studio/release-1/model_3d/${file}`));
-        expect(await listKeys(client, bucket.name)).toEqual(before);
-      });
-
-      it('exits 1 on a corrupt GLB, names it, and uploads nothing at all', async () => {
-        const badOut = join(dir, `bad-out-${target.name}`);
-        const run = await buildAssets(['--in', join(dir, 'bad-assets'), '--out', badOut, '--bucket', badBucket.name, '--tenant', 'studio'], target);
-        expect(run.code).toBe(1);
-        expect(run.stdout).toBe('');
-        expect(run.stderr).toContain('build-assets: 1 of 4 model(s) failed to optimise; nothing was uploaded');
-        expect(run.stderr).toMatch(/kiln optimize: .*broken\.glb: .*\[truncated_glb\]/);
-        expect(await listKeys(client, badBucket.name)).toEqual([]);
-      });
+if (targets.length === 0) it.skip('build-assets on S3 (skipped: KILN_TEST_S3=none starts no S3 server)', () => {});
+for (const target of targets) {
+  describe(`build-assets on ${target.name}`, () => {
+    let client: S3Client;
+    let bucket: TestBucket;
+    let badBucket: TestBucket;
+    beforeAll(async () => {
+      client = makeS3Client(target);
+      bucket = await createTestBucket(client, 'build-script');
+      badBucket = await createTestBucket(client, 'build-script-bad');
     });
-  }
-});
+    afterAll(async () => {
+      await bucket?.cleanup();
+      await badBucket?.cleanup();
+      client?.destroy();
+    });
+
+    const out = () => join(dir, `out-${target.name}`);
+    const args = () => ['--in', join(dir, 'assets'), '--out', out(), '--bucket', bucket.name, '--tenant', 'studio', '--run', 'release-1', '--preset', 'web', '--lods', '0.5,0.25', '--json'];
+    const expectedFiles = ['crate', 'rock', 'tower'].flatMap((id) => [`${id}.glb`, `${id}.lod1.glb`, `${id}.lod2.glb`]).sort();
+
+    it('optimises every model with LODs, uploads them deduplicated and writes the manifest', async () => {
+      const run = await buildAssets(args(), target);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const report = JSON.parse(run.stdout) as BuildReport;
+
+      // kiln optimize wrote each model and two LOD levels into --out (the marker is a dot file).
+      expect((await readdir(out())).filter((f) => !f.startsWith('.')).sort()).toEqual(expectedFiles);
+      const refs = expectedFiles.map((file) => `studio/release-1/model_3d/${file}`);
+      expect(report.sync.uploaded).toEqual(refs);
+      expect(report.sync.skipped).toEqual([]);
+      expect(report.sync.uploadedBytes).toBeGreaterThan(0);
+
+      // In the bucket: one ref per file, the blobs they point at, and the manifest.
+      const keys = await listKeys(client, bucket.name);
+      const blobs = keys.filter((k) => k.startsWith('studio/_blobs/'));
+      expect(keys.filter((k) => !k.startsWith('studio/_blobs/'))).toEqual([...refs, 'studio/release-1/bundle/manifest.json'].sort());
+      expect(blobs.length).toBeGreaterThan(0);
+      expect(blobs.length).toBeLessThanOrEqual(expectedFiles.length);
+
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket.name, Key: report.manifest.key }));
+      const manifest = JSON.parse(await object.Body!.transformToString()) as {
+        tenantId: string;
+        runId: string;
+        assets: { id: string; type: string; key: string; sha256: string; triangles: number; lods?: { key: string; triangles: number; screenCoverage?: number }[] }[];
+      };
+      expect(manifest).toMatchObject({ tenantId: 'studio', runId: 'release-1' });
+      expect(manifest.assets.map((a) => a.id).sort()).toEqual(['crate', 'rock', 'tower']);
+      for (const asset of manifest.assets) {
+        expect(asset.type).toBe('model_3d');
+        expect(asset.key).toBe(`studio/_blobs/${asset.sha256}`);
+        expect(blobs).toContain(asset.key);
+        expect(asset.lods?.length).toBeGreaterThan(0);
+        for (const lod of asset.lods ?? []) {
+          expect(blobs).toContain(lod.key);
+          expect(lod.triangles).toBeLessThan(asset.triangles);
+        }
+      }
+      expect(report.models.map((m) => [m.id, m.file])).toEqual([
+        ['crate', 'crate.glb'],
+        ['rock', 'rock.glb'],
+        ['tower', 'tower.glb'],
+      ]);
+    });
+
+    it('uploads nothing on a second run of the same folder', async () => {
+      const before = await listKeys(client, bucket.name);
+      const run = await buildAssets(args(), target);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const report = JSON.parse(run.stdout) as BuildReport;
+      expect(report.sync.uploaded).toEqual([]);
+      expect(report.sync.uploadedBytes).toBe(0);
+      expect(report.sync.skipped).toEqual(expectedFiles.map((file) => `studio/release-1/model_3d/${file}`));
+      expect(await listKeys(client, bucket.name)).toEqual(before);
+    });
+
+    it('exits 1 on a corrupt GLB, names it, and uploads nothing at all', async () => {
+      const badOut = join(dir, `bad-out-${target.name}`);
+      const run = await buildAssets(['--in', join(dir, 'bad-assets'), '--out', badOut, '--bucket', badBucket.name, '--tenant', 'studio'], target);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('build-assets: 1 of 4 model(s) failed to optimise; nothing was uploaded');
+      expect(run.stderr).toMatch(/kiln optimize: .*broken\.glb: .*\[truncated_glb\]/);
+      expect(await listKeys(client, badBucket.name)).toEqual([]);
+    });
+  });
+}
