@@ -13,7 +13,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAssetStore, isKilnError, RunIdSchema, TenantIdSchema, type ManifestAssetInput, type SyncReport } from '@kiln/storage';
+import { createAssetStore, isKilnError, RunIdSchema, TenantIdSchema, type ManifestAssetInput, type SyncReport, type TenantStore } from '@kiln/storage';
 import { createS3Client, s3Driver } from '@kiln/storage/s3';
 
 const NAME = 'build-assets';
@@ -171,8 +171,20 @@ async function kiln(args: string[]): Promise<{ code: number; stdout: string; std
 
 async function build(o: BuildOptions): Promise<BuildReport> {
   const models = await listModels(o.in);
-  await prepareOut(o.out);
+  const client = createS3Client({ region: o.region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) });
+  try {
+    const store = createAssetStore({ driver: s3Driver({ client, bucket: o.bucket }), ...(o.cdn ? { cdnBaseUrl: o.cdn } : {}) });
+    const tenant = store.tenant(o.tenant);
+    // Fail fast, before minutes of optimising: the bucket exists and these credentials may list it.
+    for await (const _ of tenant.list({ runId: o.run })) break;
+    await prepareOut(o.out);
+    return await optimizeAndSync(o, models, tenant);
+  } finally {
+    client.destroy();
+  }
+}
 
+async function optimizeAndSync(o: BuildOptions, models: string[], tenant: TenantStore): Promise<BuildReport> {
   // 1. Optimise. kiln writes each model all-or-nothing; on any failure nothing is uploaded.
   const run = await kiln(['optimize', ...models, '-o', o.out, '--preset', o.preset, '--lods', o.lods, '--json', '--quiet']);
   if (run.code !== 0) {
@@ -185,32 +197,25 @@ async function build(o: BuildOptions): Promise<BuildReport> {
   const results = JSON.parse(run.stdout) as KilnResult[];
 
   // 2. Sync the build folder: a file whose SHA-256 equals the stored one is skipped.
-  const client = createS3Client({ region: o.region, ...(o.endpoint ? { endpoint: o.endpoint } : {}) });
-  try {
-    const store = createAssetStore({ driver: s3Driver({ client, bucket: o.bucket }), ...(o.cdn ? { cdnBaseUrl: o.cdn } : {}) });
-    const tenant = store.tenant(o.tenant);
-    const sync = await tenant.sync({ dir: o.out, runId: o.run });
+  const sync = await tenant.sync({ dir: o.out, runId: o.run });
 
-    // 3. The manifest: one asset per model, its distinct LOD levels as variants.
-    const name = (path: string) => ({ runId: o.run, artifactType: 'model_3d' as const, filename: basename(path) });
-    const report: BuildReport['models'] = [];
-    const assets: ManifestAssetInput[] = [];
-    for (const result of results) {
-      if (!result.ok) throw new Error(`kiln optimize: ${result.input}: ${result.error.message} [${result.error.code}]`);
-      const id = basename(result.output, extname(result.output));
-      const lods = result.lodDescriptor.map((entry) => {
-        const file = result.lods.find((lod) => lod.level === entry.level)?.path;
-        if (!file) throw new Error(`kiln optimize: ${result.input}: no file for LOD ${entry.level}`);
-        return { name: name(file), triangles: entry.triangles, ...pick(entry) };
-      });
-      assets.push({ name: name(result.output), id, triangles: result.report.after.triangles, ...(lods.length > 0 ? { lods } : {}) });
-      report.push({ input: result.input, id, file: basename(result.output), triangles: result.report.after.triangles, lods: lods.map((l) => ({ file: l.name.filename, triangles: l.triangles })) });
-    }
-    const manifest = await tenant.writeManifest({ runId: o.run, assets });
-    return { models: report, sync, manifest: { key: manifest.key, url: manifest.url } };
-  } finally {
-    client.destroy();
+  // 3. The manifest: one asset per model, its distinct LOD levels as variants.
+  const name = (path: string) => ({ runId: o.run, artifactType: 'model_3d' as const, filename: basename(path) });
+  const report: BuildReport['models'] = [];
+  const assets: ManifestAssetInput[] = [];
+  for (const result of results) {
+    if (!result.ok) throw new Error(`kiln optimize: ${result.input}: ${result.error.message} [${result.error.code}]`);
+    const id = basename(result.output, extname(result.output));
+    const lods = result.lodDescriptor.map((entry) => {
+      const file = result.lods.find((lod) => lod.level === entry.level)?.path;
+      if (!file) throw new Error(`kiln optimize: ${result.input}: no file for LOD ${entry.level}`);
+      return { name: name(file), triangles: entry.triangles, ...pick(entry) };
+    });
+    assets.push({ name: name(result.output), id, triangles: result.report.after.triangles, ...(lods.length > 0 ? { lods } : {}) });
+    report.push({ input: result.input, id, file: basename(result.output), triangles: result.report.after.triangles, lods: lods.map((l) => ({ file: l.name.filename, triangles: l.triangles })) });
   }
+  const manifest = await tenant.writeManifest({ runId: o.run, assets });
+  return { models: report, sync, manifest: { key: manifest.key, url: manifest.url } };
 }
 
 function pick(entry: { screenCoverage?: number; switchDistance?: number }): { screenCoverage?: number; switchDistance?: number } {

@@ -168,5 +168,14 @@ for (const target of targets) {
       expect(run.stderr).toMatch(/kiln optimize: .*broken\.glb: .*\[truncated_glb\]/);
       expect(await listKeys(client, badBucket.name)).toEqual([]);
     });
+
+    it('exits 1 with the storage error code when the bucket does not exist, before optimising anything', async () => {
+      const missingOut = join(dir, `missing-out-${target.name}`);
+      const run = await buildAssets(['--in', join(dir, 'assets'), '--out', missingOut, '--bucket', `${bucket.name}-missing`], target);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^build-assets: .*: bucket \S+-missing does not exist \[bucket_not_found\]\n$/);
+      await expect(readdir(missingOut)).rejects.toThrow(/ENOENT/);
+    });
   });
 }
