@@ -3,7 +3,7 @@
 // run uploads nothing; a corrupt GLB stops the build before anything is uploaded.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,17 @@ for (const target of targets) {
       expect(run.stderr).toContain('build-assets: 1 of 4 model(s) failed to optimise; nothing was uploaded');
       expect(run.stderr).toMatch(/kiln optimize: .*broken\.glb: .*\[truncated_glb\]/);
       expect(await listKeys(client, badBucket.name)).toEqual([]);
+    });
+
+    it('refuses an --out folder it did not create, leaving its files alone', async () => {
+      const foreign = join(dir, `foreign-${target.name}`);
+      await mkdir(foreign);
+      await writeFile(join(foreign, 'keep.glb'), 'not ours');
+      const run = await buildAssets(['--in', join(dir, 'assets'), '--out', foreign, '--bucket', bucket.name, '--tenant', 'other'], target);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`build-assets: --out ${foreign} is not empty and was not made by this script`);
+      expect(await readdir(foreign)).toEqual(['keep.glb']);
+      expect((await listKeys(client, bucket.name)).filter((k) => k.startsWith('other/'))).toEqual([]);
     });
 
     it('exits 1 with the storage error code when the bucket does not exist, before optimising anything', async () => {
