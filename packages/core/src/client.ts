@@ -20,7 +20,7 @@ import { mutateRun, settledState } from './engine/advance.js';
 import { StepAborted, type EngineContext } from './engine/context.js';
 import { executeStep } from './engine/execute.js';
 import { pipelineHash, planRun } from './engine/plan.js';
-import { decide, discard, redrive, type ApproveOptions, type RejectOptions, type RequestChangesOptions } from './engine/review.js';
+import { decide, discard, redrive, timeOutReview, type ApproveOptions, type RejectOptions, type RequestChangesOptions } from './engine/review.js';
 import { computeMetrics, type CostModel, type MetricsOptions, type MetricsSnapshot } from './metrics.js';
 
 /** Options of {@link createJobClient}. */
@@ -356,6 +356,10 @@ export function createJobClient(options: JobClientOptions): JobClient {
           events: [{ type: 'StepReady', runId: fresh.runId, projectId: fresh.projectId, stepId: fresh.id, ...(fresh.batchId ? { batchId: fresh.batchId } : {}), data: { step: fresh.name, retry: fresh.attempts } }],
         };
       }).catch((error: unknown) => logger.error(`scheduler: promoting ${step.id} failed: ${String(error)}`));
+    }
+    const overdue = (await store.listSteps({ state: 'awaiting_review' })).filter((s) => s.reviewTimeout !== undefined && s.notBefore !== undefined && s.notBefore <= now());
+    for (const step of overdue) {
+      await timeOutReview(ctx, step.id).catch((error: unknown) => logger.error(`scheduler: review timeout of ${step.id} failed: ${String(error)}`));
     }
   }
 

@@ -54,7 +54,7 @@ export { canonicalJson, sha256Hex, idempotencyKey, attemptId, deriveSeed, stable
 export type { IdempotencyKeyParts } from './keys.js';
 
 export { PipelineSchema, validatePipeline, BUILTIN_CHAINS, RATED_OPERATIONS, builtinPipeline } from './pipeline.js';
-export type { StepFallback, StepDefinition, PipelineDefinition, BuiltinPipelineName, BuiltinPipelineOptions } from './pipeline.js';
+export type { StepFallback, StepDefinition, ReviewTimeout, PipelineDefinition, BuiltinPipelineName, BuiltinPipelineOptions } from './pipeline.js';
 
 export {
   STEP_STATES,

@@ -10,6 +10,19 @@ export interface StepFallback {
   modelVersion?: string;
 }
 
+/**
+ * What happens to a review checkpoint nobody decides within `afterMs` (a persisted timer: it
+ * survives restarts and fires once, on whichever worker sees it first):
+ * - `approve` / `reject`: decided on the reviewer's behalf (`by: "kiln:timeout"`), as
+ *   `client.approve()` / `client.reject()` would;
+ * - `escalate`: the step keeps waiting, and a `UserReviewUpdated` event with `escalated: true`
+ *   tells whoever is on call (the webhook notifier turns it into a WARNING).
+ */
+export interface ReviewTimeout {
+  afterMs: number;
+  action: 'approve' | 'reject' | 'escalate';
+}
+
 /** One step of a pipeline. */
 export interface StepDefinition {
   /** Unique in the pipeline: `text_to_image`, `review_mesh`, … (letters, digits, `_`, `-`). */
@@ -27,6 +40,8 @@ export interface StepDefinition {
   dependsOn?: string[];
   /** A human checkpoint after this step: it waits in `awaiting_review` until approved. */
   review?: boolean;
+  /** What to do when the review checkpoint waits too long (only with `review`). Default: wait forever. */
+  reviewTimeout?: ReviewTimeout;
   /** Parameters merged over the run's (prompt, size, …). */
   params?: Record<string, unknown>;
   /** Tried in order while the breaker of (backend, model) is open. */
@@ -65,6 +80,7 @@ const StepSchema = z.object({
   workflowHash: z.string().min(1).optional(),
   dependsOn: z.array(z.string()).optional(),
   review: z.boolean().optional(),
+  reviewTimeout: z.object({ afterMs: z.int().min(1), action: z.enum(['approve', 'reject', 'escalate']) }).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   fallbacks: z.array(FallbackSchema).optional(),
   maxAttempts: z.int().min(1).max(100).optional(),
@@ -155,6 +171,8 @@ export interface BuiltinPipelineOptions {
   models?: Record<string, string>;
   /** Turn the review checkpoints off (`false`) for unattended runs. Default `true`. */
   review?: boolean;
+  /** Timeout of every review checkpoint of the template. Default: none (wait forever). */
+  reviewTimeout?: ReviewTimeout;
   /** Fallbacks per operation. */
   fallbacks?: Record<string, StepFallback[]>;
 }
@@ -205,7 +223,7 @@ export function builtinPipeline(name: BuiltinPipelineName, options: BuiltinPipel
       backend,
       ...(model ? { model } : {}),
       ...(previous ? { dependsOn: [previous[0]] } : {}),
-      ...(review && options.review !== false ? { review: true } : {}),
+      ...(review && options.review !== false ? { review: true, ...(options.reviewTimeout ? { reviewTimeout: options.reviewTimeout } : {}) } : {}),
       ...(fallbacks ? { fallbacks } : {}),
     };
   });

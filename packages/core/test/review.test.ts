@@ -1,5 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJobClient, functionBackend, isCoreError, memoryStore, type JobClient, type PipelineDefinition } from '@kiln/core';
+import {
+  builtinPipeline,
+  createJobClient,
+  functionBackend,
+  isCoreError,
+  memorySink,
+  memoryStore,
+  notificationForEvent,
+  openJsonlStore,
+  validatePipeline,
+  type JobClient,
+  type PipelineDefinition,
+} from '@kiln/core';
 import { fakePng, memoryLogger, pngOutput, request, waitUntil } from './helpers/fakes.js';
 
 const clients: JobClient[] = [];
@@ -135,5 +150,129 @@ describe('review checkpoints', () => {
     await expect(client.approve(`${runId}/export`)).rejects.toThrow(/has no review checkpoint/);
     await expect(client.approve('nope/x')).rejects.toSatisfy((e) => isCoreError(e, 'not_found'));
     open();
+  });
+});
+
+describe('review timeouts', () => {
+  function timed(action: 'approve' | 'reject' | 'escalate', afterMs = 60) {
+    const backend = functionBackend({ name: 'fn', run: async () => [pngOutput(256, 256, 1)] });
+    const pipeline: PipelineDefinition = {
+      name: 'timed',
+      steps: [
+        { name: 'gen', backend: 'fn', rate: false },
+        { name: 'refine', backend: 'fn', dependsOn: ['gen'], review: true, reviewTimeout: { afterMs, action }, rate: false },
+        { name: 'export', backend: 'fn', dependsOn: ['refine'], rate: false },
+      ],
+    };
+    return { backend, pipeline };
+  }
+  function make(options: Partial<Parameters<typeof createJobClient>[0]> & Pick<Parameters<typeof createJobClient>[0], 'backends'>) {
+    const client = createJobClient({ store: memoryStore(), logger: memoryLogger(), ...options });
+    clients.push(client);
+    return client;
+  }
+
+  it('approves on the reviewer\'s behalf when nobody decides in time, and the run goes on', async () => {
+    const { backend, pipeline } = timed('approve');
+    const client = make({ backends: { fn: backend } });
+    await client.start();
+    const { runId } = await client.submit(request, { pipeline });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    expect((await client.getStep(`${runId}/refine`))?.notBefore).toBeGreaterThan(0);
+    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    const refine = (await client.getStep(`${runId}/refine`))!;
+    expect(refine.decisions).toEqual([expect.objectContaining({ kind: 'approve', by: 'kiln:timeout', note: 'no review decision within 60 ms', id: 'timeout-0' })]);
+    expect(refine).not.toHaveProperty('notBefore');
+    const reviews = (await client.events()).filter((e) => e.type === 'UserReviewUpdated');
+    expect(reviews.map((e) => [e.data['decision'], e.data['by']])).toEqual([['approve', 'kiln:timeout']]);
+  });
+
+  it('rejects when the timeout says so: the branch ends', async () => {
+    const { backend, pipeline } = timed('reject');
+    const client = make({ backends: { fn: backend } });
+    await client.start();
+    const { runId } = await client.submit(request, { pipeline });
+    await client.waitForRun(runId, { timeoutMs: 5000 });
+    const { steps } = (await client.getRun(runId))!;
+    expect(steps.map((s) => s.state)).toEqual(['done', 'rejected', 'skipped']);
+    expect(steps[1]?.decisions[0]).toMatchObject({ kind: 'reject', by: 'kiln:timeout' });
+    expect(backend.executions).toBe(2);
+  });
+
+  it('escalates once (an event and a WARNING notification) and keeps waiting for a human', async () => {
+    const { backend, pipeline } = timed('escalate', 40);
+    const client = make({ backends: { fn: backend } });
+    await client.start();
+    const { runId } = await client.submit(request, { pipeline });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await waitUntil(async () => (await client.events()).some((e) => e.type === 'UserReviewUpdated'));
+    await new Promise((r) => setTimeout(r, 150)); // long past the timeout: no second escalation
+    const escalations = (await client.events()).filter((e) => e.type === 'UserReviewUpdated');
+    expect(escalations).toHaveLength(1);
+    expect(escalations[0]?.data).toMatchObject({ step: 'refine', escalated: true, note: 'no review decision within 40 ms' });
+    expect(notificationForEvent(escalations[0]!)).toMatchObject({ type: 'WARNING', title: 'Review overdue: refine' });
+    const refine = (await client.getStep(`${runId}/refine`))!;
+    expect(refine.state).toBe('awaiting_review');
+    expect(refine.decisions).toEqual([]);
+    await client.approve(`${runId}/refine`, { by: 'ana' });
+    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+  });
+
+  it('does nothing once a human decided first', async () => {
+    const { backend, pipeline } = timed('reject', 200);
+    const client = make({ backends: { fn: backend } });
+    await client.start();
+    const { runId } = await client.submit(request, { pipeline });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.approve(`${runId}/refine`, { by: 'ana' });
+    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    await new Promise((r) => setTimeout(r, 300));
+    const refine = (await client.getStep(`${runId}/refine`))!;
+    expect(refine.decisions.map((d) => d.by)).toEqual(['ana']);
+    expect(refine.state).toBe('done');
+  });
+
+  it('is a persisted timer: a restarted client fires a timeout that fell due while it was down', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kiln-review-timeout-'));
+    try {
+      const { backend, pipeline } = timed('approve', 300);
+      // The job store and the artifacts outlive the client (a real deployment stores them durably).
+      const artifacts = memorySink();
+      const firstStore = await openJsonlStore({ dir });
+      const first = createJobClient({ store: firstStore, artifacts, backends: { fn: backend }, logger: memoryLogger() });
+      await first.start();
+      const { runId } = await first.submit(request, { pipeline });
+      await first.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+      await first.close();
+      await firstStore.close();
+      await new Promise((r) => setTimeout(r, 400));
+      const secondStore = await openJsonlStore({ dir });
+      const second = createJobClient({ store: secondStore, artifacts, backends: { fn: backend }, logger: memoryLogger() });
+      try {
+        await second.start();
+        const settled = await second.waitForRun(runId, { timeoutMs: 5000 });
+        expect(settled.state, JSON.stringify((await second.getRun(runId))?.steps.map((s) => [s.name, s.state, s.error?.message]))).toBe('completed');
+        expect((await second.getStep(`${runId}/refine`))?.decisions[0]).toMatchObject({ by: 'kiln:timeout' });
+      } finally {
+        await second.close();
+        await secondStore.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a timeout that is not a positive whole number of ms or has an unknown action, naming the field', () => {
+    const step = { name: 'refine', backend: 'fn', review: true };
+    expect(() => validatePipeline({ name: 'p', steps: [{ ...step, reviewTimeout: { afterMs: 0, action: 'approve' } }] })).toThrow(/steps\.0\.reviewTimeout\.afterMs/);
+    expect(() => validatePipeline({ name: 'p', steps: [{ ...step, reviewTimeout: { afterMs: 10, action: 'ignore' } }] } as never)).toThrow(/steps\.0\.reviewTimeout\.action/);
+  });
+
+  it('is set on every review checkpoint of a built-in template', () => {
+    const pipeline = builtinPipeline('3D_CHARACTER', { reviewTimeout: { afterMs: 86_400_000, action: 'escalate' } });
+    const reviewed = pipeline.steps.filter((s) => s.review);
+    expect(reviewed.length).toBe(4);
+    expect(reviewed.every((s) => s.reviewTimeout?.action === 'escalate')).toBe(true);
+    expect(pipeline.steps.filter((s) => !s.review).every((s) => s.reviewTimeout === undefined)).toBe(true);
   });
 });

@@ -549,6 +549,8 @@ async function complete(ctx: EngineContext, step: StepRecord, refs: ArtifactRef[
           stepId: fresh.id,
           set: {
             state: fresh.review ? 'awaiting_review' : 'done',
+            // The review's timeout is a persisted timer: the scheduler fires it, on any worker, after a restart too.
+            ...(fresh.review && fresh.reviewTimeout ? { notBefore: now + fresh.reviewTimeout.afterMs } : {}),
             outputs: refs,
             finishedAt: now,
             progress: 1,

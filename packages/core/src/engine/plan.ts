@@ -102,6 +102,7 @@ export function planRun(input: PlanInput): { run: RunRecord; steps: StepRecord[]
       fallbacks: def.fallbacks ?? [],
       dependsOn,
       review: def.review === true,
+      ...(def.review === true && def.reviewTimeout ? { reviewTimeout: def.reviewTimeout } : {}),
       rate: def.rate ?? RATED_OPERATIONS.has(operation),
       params: { ...baseParams, ...def.params },
       seed,

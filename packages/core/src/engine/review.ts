@@ -96,6 +96,37 @@ export async function decide(ctx: EngineContext, stepId: string, input: Decision
   return (await ctx.store.getStep(stepId)) as StepRecord;
 }
 
+/**
+ * Fires a review checkpoint's timeout (`reviewTimeout`) once it is due: approves or rejects on the
+ * reviewer's behalf, or escalates (an event; the step keeps waiting). A no-op when a decision came
+ * first, the step moved on, or the timer is not due yet, so any number of workers may call it.
+ * @internal
+ */
+export async function timeOutReview(ctx: EngineContext, stepId: string): Promise<void> {
+  const step = await ctx.store.getStep(stepId);
+  if (!step?.reviewTimeout) return;
+  const { afterMs, action } = step.reviewTimeout;
+  const note = `no review decision within ${afterMs} ms`;
+  const aborted: string[] = [];
+  await mutateRun(ctx, step.runId, (view) => {
+    aborted.length = 0;
+    const fresh = view.byName.get(step.name);
+    const now = ctx.now();
+    if (!fresh || fresh.state !== 'awaiting_review' || fresh.notBefore === undefined || fresh.notBefore > now) return undefined;
+    if (action === 'escalate') {
+      const base = { runId: fresh.runId, projectId: fresh.projectId, stepId: fresh.id, ...(fresh.batchId === undefined ? {} : { batchId: fresh.batchId }) };
+      return {
+        steps: [{ stepId: fresh.id, set: { notBefore: undefined } }],
+        events: [{ type: 'UserReviewUpdated', ...base, data: { step: fresh.name, escalated: true, waitingMs: now - (fresh.finishedAt ?? now), note } }],
+      };
+    }
+    // One id per review round: a repeat (another worker, a restart) is a no-op.
+    const id = `timeout-${fresh.revision}`;
+    return build(ctx, view, fresh.name, { kind: action, by: 'kiln:timeout', note, decisionId: id, id }, aborted);
+  });
+  for (const id of aborted) ctx.running.get(id)?.abort(new StepAborted('rewound'));
+}
+
 async function storeReplacements(ctx: EngineContext, step: StepRecord, files: ReplacementOutput[]): Promise<ArtifactRef[]> {
   return Promise.all(
     files.map(async (file, i) => {
@@ -164,7 +195,7 @@ function build(
     case 'awaiting_review': {
       if (input.kind === 'approve') {
         const outputs = input.replaced ? replaceOutputs(step.outputs ?? [], input.replaced) : step.outputs;
-        const set: StepChange['set'] = { state: 'approved', decisions, earlyDecision: undefined, ...(outputs ? { outputs } : {}) };
+        const set: StepChange['set'] = { state: 'approved', decisions, earlyDecision: undefined, notBefore: undefined, ...(outputs ? { outputs } : {}) };
         if (input.replaced) set.lineage = { ...step.lineage, reviewerEdit: true };
         const events = [event(input.replaced ? { replaced: input.replaced.map((r) => r.filename) } : {})];
         for (const ref of input.replaced ?? []) events.push({ type: 'AssetIndexed', ...base, data: { step: name, ...ref, reviewerEdit: true } });
@@ -190,9 +221,9 @@ function build(
         };
       }
       if (input.rewindTo === undefined) {
-        return { steps: [{ stepId: step.id, set: { state: 'rejected', decisions, earlyDecision: undefined } }], events: [event()] };
+        return { steps: [{ stepId: step.id, set: { state: 'rejected', decisions, earlyDecision: undefined, notBefore: undefined } }], events: [event()] };
       }
-      return rewind(view, input.rewindTo, [{ stepId: step.id, set: { state: 'rejected', decisions, earlyDecision: undefined } }], [event({ rewindTo: input.rewindTo })], aborted);
+      return rewind(view, input.rewindTo, [{ stepId: step.id, set: { state: 'rejected', decisions, earlyDecision: undefined, notBefore: undefined } }], [event({ rewindTo: input.rewindTo })], aborted);
     }
     case 'pending':
     case 'ready':

@@ -230,6 +230,8 @@ export function notificationForEvent(event: CoreEvent): Notification | undefined
       return event.data['deadLettered'] ? { type: 'ERROR', title: `Step dead-lettered: ${String(event.data['step'])}`, description: String(event.data['message'] ?? ''), fields } : undefined;
     case 'StepCompleted':
       return event.data['awaitingReview'] ? { type: 'INFO', title: `Review needed: ${String(event.data['step'])}`, fields } : undefined;
+    case 'UserReviewUpdated':
+      return event.data['escalated'] ? { type: 'WARNING', title: `Review overdue: ${String(event.data['step'])}`, description: String(event.data['note'] ?? ''), fields } : undefined;
     case 'AssetIndexed': {
       const url = event.data['url'];
       return { type: 'ASSET', title: `Asset stored: ${String(event.data['filename'])}`, fields, ...(typeof url === 'string' ? { url } : {}) };

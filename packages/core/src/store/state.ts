@@ -40,6 +40,8 @@ export interface StateSnapshot {
 }
 
 const EMPTY_USAGE: ProjectUsage = { gpuMs: 0, storageBytes: 0, steps: 0 };
+/** States whose `notBefore` the scheduler waits for: retries, waits, review timeouts. */
+const TIMED_STATES: ReadonlySet<StepState> = new Set(['ready', 'retry_wait', 'awaiting_review']);
 
 /**
  * The in-memory state and rules shared by the memory and JSONL stores: compare-and-set, the
@@ -54,7 +56,7 @@ export class StoreState {
   readonly keys = new Map<string, string>();
   /** Ready steps per project, in the order they became ready (fair leasing without a full scan). */
   readonly readyByProject = new Map<string, Set<string>>();
-  /** Ready and retry_wait steps that have a `notBefore` (the scheduler's timer). */
+  /** Ready, retry_wait and awaiting_review steps that have a `notBefore` (the scheduler's timer). */
   readonly timed = new Set<string>();
   events: CoreEvent[] = [];
   readonly usageByProject = new Map<string, ProjectUsage>();
@@ -136,7 +138,7 @@ export class StoreState {
       if (!ready) this.readyByProject.set(step.projectId, (ready = new Set()));
       ready.add(step.id);
     }
-    if ((step.state === 'ready' || step.state === 'retry_wait') && step.notBefore !== undefined) this.timed.add(step.id);
+    if (TIMED_STATES.has(step.state) && step.notBefore !== undefined) this.timed.add(step.id);
     else this.timed.delete(step.id);
     this.steps.set(step.id, step);
     let set = this.byState.get(step.state);

@@ -81,6 +81,8 @@ export interface StepRecord {
   fallbacks: StepFallback[];
   dependsOn: string[];
   review: boolean;
+  /** With `review`: what happens when nobody decides in time (the timer is `notBefore` in `awaiting_review`). */
+  reviewTimeout?: { afterMs: number; action: 'approve' | 'reject' | 'escalate' };
   rate: boolean;
   params: Record<string, unknown>;
   seed: number;
@@ -103,7 +105,7 @@ export interface StepRecord {
   attemptId?: string;
   remoteId?: string;
   submittedAt?: number;
-  /** Not leased before this time (retry_wait, waits). */
+  /** Not leased before this time (retry_wait, waits); in `awaiting_review`, when the review times out. */
   notBefore?: number;
   inputs?: ArtifactRef[];
   outputs?: ArtifactRef[];
@@ -311,7 +313,10 @@ export interface JobStore {
   renew(stepId: string, workerId: string, leaseMs: number, now: number): Promise<boolean>;
   /** Gives a lease back. */
   release(stepId: string, workerId: string): Promise<void>;
-  /** The earliest `notBefore` of a `ready` or `retry_wait` step after `now`, for the scheduler's timer. */
+  /**
+   * The earliest `notBefore` of a `ready`, `retry_wait` or `awaiting_review` step after `now`,
+   * for the scheduler's timer (retries, waits and review timeouts).
+   */
   nextDue(now: number): Promise<number | undefined>;
   /** Events with `seq > afterSeq`, oldest first; only durable ones. */
   events(afterSeq: number, limit?: number): Promise<CoreEvent[]>;

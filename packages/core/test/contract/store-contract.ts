@@ -128,6 +128,25 @@ export function testJobStore(name: string, factory: () => Promise<StoreUnderTest
       expect(await store.lease({ workerId: 'w', limit: 10, leaseMs: 60_000, now: 1_000, exclude: { backends: new Set(['fn']) } })).toEqual([]);
     });
 
+    it('times retries, waits and review timeouts with nextDue, and never leases a step in review', async () => {
+      const wait = makeRun('w', { steps: ['s'] });
+      (wait.steps[0] as { state: StepState; notBefore?: number }).state = 'retry_wait';
+      (wait.steps[0] as { notBefore?: number }).notBefore = 9_000;
+      const review = makeRun('v', { steps: ['s'] });
+      (review.steps[0] as { state: StepState }).state = 'awaiting_review';
+      (review.steps[0] as { notBefore?: number }).notBefore = 7_000;
+      const done = makeRun('d', { steps: ['s'] });
+      (done.steps[0] as { state: StepState }).state = 'done';
+      (done.steps[0] as { notBefore?: number }).notBefore = 3_000;
+      await store.createRuns([wait, review, done]);
+      expect(await store.nextDue(1_000)).toBe(7_000);
+      expect(await store.lease({ workerId: 'w', limit: 10, leaseMs: 1_000, now: 8_000 })).toEqual([]);
+      // Deciding the review ends its timer.
+      await store.commit({ steps: [{ stepId: 'v/s', expectVersion: 1, set: { state: 'approved', notBefore: undefined } }] });
+      expect(await store.nextDue(1_000)).toBe(9_000);
+      expect(await store.nextDue(9_000)).toBeUndefined();
+    });
+
     it('recovers running steps through lease({ state: "running" })', async () => {
       const { run, steps } = makeRun('r1', { steps: ['s'] });
       (steps[0] as { state: StepState }).state = 'running';

@@ -28,7 +28,7 @@ describe('openPostgresStore: options', () => {
 
   it('exports its defaults', () => {
     expect(POSTGRES_STORE_DEFAULTS).toMatchObject({ schema: 'kiln', poolSize: 10, pollMs: 1000, migrate: true });
-    expect(POSTGRES_MIGRATIONS.map((m) => m.version)).toEqual([1]);
+    expect(POSTGRES_MIGRATIONS.map((m) => m.version)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1)); // 1, 2, … without gaps
   });
 
   it('fails with store_failed when nothing listens at the address', async () => {
@@ -62,7 +62,7 @@ describe.skipIf(!postgresUrl)('openPostgresStore: migrations, pools and leases',
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore({ connectionString: url, schema: s, poolSize: 2 })));
     try {
       const { rows } = await admin.query(`SELECT version, name FROM "${s}".kiln_migrations`);
-      expect(rows).toEqual([{ version: 1, name: POSTGRES_MIGRATIONS[0]!.name }]);
+      expect(rows.sort((a, b) => a.version - b.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
       await stores[0]!.createRuns([makeRun('r1')]);
       expect((await stores[3]!.getRun('r1'))?.id).toBe('r1');
     } finally {
@@ -74,8 +74,26 @@ describe.skipIf(!postgresUrl)('openPostgresStore: migrations, pools and leases',
     const s = schema();
     await (await openPostgresStore({ connectionString: url, schema: s })).close();
     await admin.query(`INSERT INTO "${s}".kiln_migrations (version, name) VALUES (999, 'from the future')`);
-    await expect(openPostgresStore({ connectionString: url, schema: s })).rejects.toThrow(/at migration 999, newer than this @kiln\/core knows \(1\)/);
+    await expect(openPostgresStore({ connectionString: url, schema: s })).rejects.toThrow(new RegExp(`at migration 999, newer than this @kiln/core knows \\(${POSTGRES_MIGRATIONS.at(-1)!.version}\\)`));
     await expect(openPostgresStore({ connectionString: url, schema: schema(), migrate: false })).rejects.toSatisfy((e) => isCoreError(e, 'store_failed'));
+  });
+
+  it('upgrades a schema an older @kiln/core created: only the missing migrations run', async () => {
+    const s = schema();
+    await (await openPostgresStore({ connectionString: url, schema: s })).close();
+    // Back to migration 1, as a worker on the previous release would have left it.
+    await admin.query(`DELETE FROM "${s}".kiln_migrations WHERE version > 1`);
+    await admin.query(`DROP INDEX "${s}".kiln_steps_timed`);
+    await admin.query(`CREATE INDEX kiln_steps_timed ON "${s}".kiln_steps (not_before) WHERE state IN ('ready', 'retry_wait') AND not_before IS NOT NULL`);
+    const store = await openPostgresStore({ connectionString: url, schema: s });
+    try {
+      const { rows } = await admin.query<{ version: number }>(`SELECT version FROM "${s}".kiln_migrations ORDER BY version`);
+      expect(rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+      const index = await admin.query<{ def: string }>(`SELECT pg_get_indexdef('"${s}".kiln_steps_timed'::regclass) AS def`);
+      expect(index.rows[0]?.def).toContain('awaiting_review');
+    } finally {
+      await store.close();
+    }
   });
 
   it('borrows a pool it was given and leaves it open on close', async () => {

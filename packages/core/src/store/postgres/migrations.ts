@@ -92,6 +92,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'review timeouts: awaiting_review steps join the timer index',
+    statements: [
+      `DROP INDEX $schema.kiln_steps_timed`,
+      `CREATE INDEX kiln_steps_timed ON $schema.kiln_steps (not_before) WHERE state IN ('ready', 'retry_wait', 'awaiting_review') AND not_before IS NOT NULL`,
+    ],
+  },
 ];
 
 /** A key for `pg_advisory_xact_lock` derived from the schema name (stable across processes). */

@@ -237,7 +237,7 @@ class PgStore implements PostgresStore {
   async nextDue(now: number): Promise<number | undefined> {
     const rows = await this.#query<{ at: number | null }>(
       'nextDue',
-      `SELECT min(not_before) AS at FROM ${this.#s}.kiln_steps WHERE state IN ('ready', 'retry_wait') AND not_before > $1`,
+      `SELECT min(not_before) AS at FROM ${this.#s}.kiln_steps WHERE state IN ('ready', 'retry_wait', 'awaiting_review') AND not_before > $1`,
       [now],
     );
     const at = rows[0]?.at;
