@@ -17,7 +17,7 @@ export const DEFAULT_PLATFORM_MIN_LOD: Readonly<Record<Platform, number>> = {
 export interface SelectLodOptions {
   /** Camera distance (>= 0, `Infinity` allowed), for assets whose variants set `switchDistance`. */
   distance?: number;
-  /** Fraction of the screen the object covers (>= 0), for assets whose variants set `screenCoverage`. */
+  /** The object's projected height as a fraction of the screen height (>= 0), for assets whose variants set `screenCoverage`. */
   screenCoverage?: number;
   /** Platform of the player; applies its LOD floor. Default: none (floor 0). */
   platform?: Platform;

@@ -98,8 +98,9 @@ export type TextureCodec = z.infer<typeof TextureCodecSchema>;
 
 /**
  * Schema of one reduced LOD variant of an asset. A variant sets exactly one switch measure:
- * `switchDistance` (camera distance, like `THREE.LOD`) or `screenCoverage` (fraction of the
- * screen the object covers).
+ * `switchDistance` (camera distance, like `THREE.LOD`) or `screenCoverage` (the object's
+ * projected height as a fraction of the screen height, like Unity's `LODGroup`; a player with
+ * vertical field of view `fov` switches at distance `radius / (tan(fov / 2) × screenCoverage)`).
  */
 export const LodVariantSchema = z
   .looseObject({
@@ -120,7 +121,8 @@ export const LodVariantSchema = z
       .gt(0, 'must be > 0')
       .lte(1, 'must be <= 1')
       .register(manifestDocs, {
-        description: 'Screen coverage (0, 1] at and below which this variant is used. Strictly decreasing across lods.',
+        description:
+          "Screen coverage (0, 1]: the object's projected height as a fraction of the screen height (Unity LODGroup's convention), at and below which this variant is used. Strictly decreasing across lods.",
       })
       .optional(),
   })

@@ -50,10 +50,13 @@ export function sceneRadius(document: Document): number {
  * than the previous level) are left out, so the switch points stay strictly ordered as the
  * manifest requires.
  *
- * Screen coverage keeps triangles per covered pixel constant: level i is used at and below
- * `fullDetailCoverage × achievedRatio_i`. Switch distance is the distance at which a sphere of
- * the model's radius covers that fraction of the screen height squared, with the given vertical
- * field of view: `radius / (tan(fov / 2) × sqrt(coverage))`.
+ * Screen coverage is the manifest's: the object's projected height as a fraction of the screen
+ * height (Unity's `LODGroup` convention; @kiln/three and the Unity package read it so). Switch
+ * points keep triangles per covered pixel constant: covered pixels grow with the square of the
+ * height, so level i is used at and below `fullDetailCoverage × sqrt(achievedRatio_i)`. Switch
+ * distance is where a sphere of the model's radius has that projected height with the given
+ * vertical field of view: `radius / (tan(fov / 2) × coverage)`, the same conversion the players
+ * make, so both measures switch at the same point.
  */
 export function lodDescriptor(lods: readonly LodResult[], radius: number, options: LodSwitchOptions = {}): LodDescriptorEntry[] {
   const o = { ...LOD_SWITCH_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<LodSwitchOptions>;
@@ -61,10 +64,10 @@ export function lodDescriptor(lods: readonly LodResult[], radius: number, option
   return lods
     .filter((lod) => lod.distinct)
     .map((lod) => {
-      const coverage = o.fullDetailCoverage * lod.achievedRatio;
+      const coverage = o.fullDetailCoverage * Math.sqrt(lod.achievedRatio);
       const entry: LodDescriptorEntry = { level: lod.level, sha256: lod.sha256, bytes: lod.bytes, triangles: lod.triangles, achievedRatio: lod.achievedRatio };
       if (o.measure === 'screenCoverage') entry.screenCoverage = round(coverage);
-      else entry.switchDistance = round(radius / (tanHalf * Math.sqrt(coverage)), 4);
+      else entry.switchDistance = round(radius / (tanHalf * coverage), 4);
       return entry;
     });
 }

@@ -9,9 +9,9 @@ import type { Ktx2Decoder, Ktx2Encoder } from './textures/types.js';
 
 /** How LOD switch points are expressed in the descriptor (the manifest accepts either). */
 export interface LodSwitchOptions {
-  /** `screenCoverage` (fraction of the screen, decreasing) or `switchDistance` (increasing). */
+  /** `screenCoverage` (projected height / screen height, decreasing) or `switchDistance` (increasing). */
   measure?: 'screenCoverage' | 'switchDistance';
-  /** Screen coverage at which the full model (LOD0) stops being needed. Default 0.5. */
+  /** Screen coverage (projected height / screen height) below which the full model (LOD0) stops being needed. Default 0.5. */
   fullDetailCoverage?: number;
   /** Vertical field of view used to turn coverage into distance, in degrees. Default 60. */
   fovDegrees?: number;

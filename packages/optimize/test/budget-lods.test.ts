@@ -75,7 +75,8 @@ describe('LODs', () => {
     const distinct = lods.filter((l) => l.distinct);
     expect(lodDescriptor.map((d) => d.level)).toEqual(distinct.map((l) => l.level));
     expect(lodDescriptor.every((d, i) => i === 0 || d.screenCoverage! < lodDescriptor[i - 1]!.screenCoverage!)).toBe(true);
-    expect(lodDescriptor[0]!.screenCoverage).toBeCloseTo(0.5 * lods[0]!.achievedRatio, 6);
+    // Projected height (the manifest's measure): triangles per covered pixel constant.
+    expect(lodDescriptor[0]!.screenCoverage).toBeCloseTo(0.5 * Math.sqrt(lods[0]!.achievedRatio), 6);
     const variants = toManifestLods(lodDescriptor, (d) => ({ key: `run/model_3d/sphere.lod${d.level}.glb` }));
     for (const v of variants) expect(LodVariantSchema.safeParse(v).success).toBe(true);
     const asset = AssetSchema.safeParse({ id: 'sphere', type: 'model_3d', contentType: 'model/gltf-binary', bytes: glb.byteLength, sha256: SHA, key: 'run/model_3d/sphere.glb', triangles: lod0, lods: variants });
@@ -88,6 +89,16 @@ describe('LODs', () => {
     expect(lodDescriptor[0]!.screenCoverage).toBeUndefined();
     expect(lodDescriptor[0]!.switchDistance).toBeGreaterThan(0);
     expect(lodDescriptor[1]!.switchDistance).toBeGreaterThan(lodDescriptor[0]!.switchDistance!);
+  });
+
+  it('puts both measures at the same switch point under the players\' conversion (distance = radius / (tan(fov/2) × coverage))', async () => {
+    const glb = await toGlb(sphereDocument(64, 32));
+    const byCoverage = (await optimize(glb, { lods: [0.5, 0.25], lodSwitch: { fovDegrees: 50 } })).lodDescriptor;
+    const byDistance = (await optimize(glb, { lods: [0.5, 0.25], lodSwitch: { measure: 'switchDistance', fovDegrees: 50 } })).lodDescriptor;
+    // distance × coverage = radius / tan(fov/2): the same for every level.
+    const products = byCoverage.map((entry, i) => entry.screenCoverage! * byDistance[i]!.switchDistance!);
+    expect(products).toHaveLength(2);
+    expect(products[1]).toBeCloseTo(products[0]!, 2);
   });
 
   it('never claims a ratio that was not reached: stalled levels are reported and left out of the descriptor', async () => {

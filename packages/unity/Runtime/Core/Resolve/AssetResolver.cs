@@ -31,7 +31,7 @@ namespace Kiln.Loader.Core
     {
         /// <summary>Camera distance (&gt;= 0, infinity allowed), for assets whose variants set <c>switchDistance</c>.</summary>
         public double? Distance { get; set; }
-        /// <summary>Fraction of the screen the object covers (&gt;= 0), for assets whose variants set <c>screenCoverage</c>.</summary>
+        /// <summary>The object's projected height as a fraction of the screen height (&gt;= 0; Unity's LODGroup convention), for assets whose variants set <c>screenCoverage</c>.</summary>
         public double? ScreenCoverage { get; set; }
         /// <summary>Platform of the player (<see cref="Platforms"/>); applies its LOD floor. Null: no floor.</summary>
         public string Platform { get; set; }
