@@ -69,6 +69,8 @@ export const JOB_CLIENT_DEFAULTS = {
 } as const;
 
 /** Runs per commit when a batch is submitted. */
+/** Runs per commit of `submitBatch`: the first chunk is small so work starts at once, then doubles up to SUBMIT_CHUNK. */
+const SUBMIT_FIRST_CHUNK = 8;
 const SUBMIT_CHUNK = 100;
 
 /** What `submit()` and `submitBatch()` take besides the request. */
@@ -631,45 +633,56 @@ export function createJobClient(options: JobClientOptions): JobClient {
     async submitBatch(batch, submitOptions = {}) {
       const expander = options.prompt?.expander;
       const resolved = new Map<string, { pipeline: PipelineDefinition; hash: string }>();
-      const plans = [];
-      for (const item of batch.items) {
-        let entry = resolved.get(item.request.asset_type);
+      const pipelineOf = (assetType: BuiltinPipelineName) => {
+        let entry = resolved.get(assetType);
         if (!entry) {
-          const pipeline = resolvePipeline(item.request.asset_type, submitOptions.pipeline);
-          resolved.set(item.request.asset_type, (entry = { pipeline, hash: pipelineHash(pipeline) }));
+          const pipeline = resolvePipeline(assetType, submitOptions.pipeline);
+          resolved.set(assetType, (entry = { pipeline, hash: pipelineHash(pipeline) }));
         }
+        return entry;
+      };
+      // Everything that can fail runs before the first write: pipelines, the host's prompt
+      // expander, back-pressure. Planning itself cannot fail, so it runs chunk by chunk below.
+      const prompts: string[] = [];
+      for (const item of batch.items) {
+        pipelineOf(item.request.asset_type);
         let prompt = item.prompt;
         if (expander) {
           const expanded = await expander({ prompt: item.basePrompt, request: item.request });
           prompt = [expanded.trim(), ...item.modifiers].join(', ');
         }
-        plans.push(
-          planRun({
+        prompts.push(prompt);
+      }
+      await backpressure(batch.items.reduce((n, item) => n + pipelineOf(item.request.asset_type).pipeline.steps.length, 0));
+      // Planned and committed in growing chunks, so the first steps start after a few runs are
+      // written rather than after the whole batch; a crash mid-way leaves a prefix, and
+      // re-importing the batch creates only what is missing.
+      const runIds: string[] = [];
+      let created = 0;
+      for (let i = 0, size = SUBMIT_FIRST_CHUNK; i < batch.items.length; i += size, size = Math.min(SUBMIT_CHUNK, size * 2)) {
+        const plans = batch.items.slice(i, i + size).map((item, j) => {
+          const entry = pipelineOf(item.request.asset_type);
+          return planRun({
             request: item.request,
             pipeline: entry.pipeline,
             pipelineHash: entry.hash,
-            prompt,
+            prompt: prompts[i + j] as string,
             negativePrompt: item.negativePrompt,
             batchId: batch.id,
             row: item.row,
             now: now(),
             ...(submitOptions.seed === undefined ? {} : { seed: submitOptions.seed }),
-          }),
-        );
-      }
-      await backpressure(plans.reduce((n, p) => n + p.steps.length, 0));
-      // Committed in chunks so that work starts while the rest is written; a crash mid-way
-      // leaves a prefix, and re-importing the batch creates only what is missing.
-      let created = 0;
-      for (let i = 0; i < plans.length; i += SUBMIT_CHUNK) {
-        const results = await store.createRuns(plans.slice(i, i + SUBMIT_CHUNK));
+          });
+        });
+        const results = await store.createRuns(plans);
         created += results.filter((r) => r.created).length;
+        runIds.push(...plans.map((plan) => plan.run.id));
         for (const listener of listeners) listener();
         schedulePump();
       }
-      logger.info(`submitBatch: batch ${batch.id}: ${created} of ${plans.length} runs created`, { batch_id: batch.id });
+      logger.info(`submitBatch: batch ${batch.id}: ${created} of ${runIds.length} runs created`, { batch_id: batch.id });
       const { etaMs } = await etaFor();
-      return { batchId: batch.id, runIds: plans.map((p) => p.run.id), created, etaMs };
+      return { batchId: batch.id, runIds, created, etaMs };
     },
 
     async getRun(runId) {
