@@ -42,6 +42,12 @@ Options:
 
 COMFYUI_TOKEN, when set, is sent as "Authorization: Bearer …" (a proxy in front of ComfyUI).`;
 
+/** An environment variable; empty counts as unset. */
+function env(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
 function fail(message: string): never {
   throw new UsageError(message);
 }
@@ -72,13 +78,13 @@ function options(argv: string[]) {
   return {
     help: values.help ?? false,
     csv: resolve(values.csv ?? join(here, 'prompts.csv')),
-    url: values.url ?? process.env['COMFYUI_URL'] ?? 'http://127.0.0.1:8188',
+    url: values.url ?? env('COMFYUI_URL') ?? 'http://127.0.0.1:8188',
     workflow: resolve(values.workflow ?? join(here, 'workflow_api.json')),
     width: Number(size[1]),
     height: Number(size[2]),
     steps,
-    data: resolve(values.data ?? process.env['KILN_DATA'] ?? '.kiln-comfyui'),
-    cdn: values.cdn ?? process.env['KILN_CDN_URL'],
+    data: resolve(values.data ?? env('KILN_DATA') ?? '.kiln-comfyui'),
+    cdn: values.cdn ?? env('KILN_CDN_URL'),
     serve: values.serve ?? false,
   };
 }
@@ -90,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const workflow = JSON.parse(await readFile(o.workflow, 'utf8')) as ComfyWorkflow;
-  const token = process.env['COMFYUI_TOKEN'];
+  const token = env('COMFYUI_TOKEN');
 
   // The backend checks the workflow and the injection map here, before anything is queued.
   const comfy = comfyUIBackend({

@@ -137,6 +137,20 @@ describe('examples/comfyui against the ComfyUI-protocol test server', () => {
     expect(await executedGraphs(server)).toHaveLength(before);
   });
 
+  it('works the same against an older ComfyUI that mints its own prompt ids (mid-2024 protocol)', async () => {
+    const legacy = await startComfyTestServer({ version: 'legacy', models: ['sd_xl_base_1.0.safetensors'] });
+    try {
+      // No --cdn: the script serves the stored images itself while it runs, and stops its server.
+      const run = await generate(['--data', join(dir, 'legacy-data')], { COMFYUI_URL: legacy.url, KILN_CDN_URL: '' });
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const graphs = await executedGraphs(legacy);
+      expect(graphs.map((g) => g['3']?.inputs['seed']).sort()).toEqual(rows.map((r) => r.seed));
+      expect(graphs.every((g) => g['5']?.inputs['width'] === 1024 && g['3']?.inputs['steps'] === 25)).toBe(true); // the defaults
+    } finally {
+      await legacy.close();
+    }
+  });
+
   it('exports an injection map whose every target exists in workflow_api.json', async () => {
     const workflow = JSON.parse(await readFile(join(exampleDir, 'workflow_api.json'), 'utf8')) as ComfyWorkflow;
     const compiled = compileInjection('comfyui', workflow, INJECT);
