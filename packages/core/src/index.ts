@@ -86,6 +86,7 @@ export type {
   ProjectUsage,
   Commit,
   CommitResult,
+  CommitOptions,
   StepQuery,
   RunQuery,
   LeaseOptions,

@@ -96,6 +96,28 @@ describe('JSONL journal', () => {
     await again.close();
   });
 
+  it('resolves a commit with durable: false before its flush, serves its events only once durable, and a later durable commit carries it', async () => {
+    const store = await openJsonlStore({ dir, durability: 'group', groupCommitMs: 60_000, groupCommitMax: 1_000 });
+    const { run, steps } = makeRun('r1', { steps: ['s'] });
+    const created = store.createRuns([{ run, steps }]);
+    // Nothing flushes for a minute unless asked: a durable commit would hang here, this one resolves.
+    const lazy = await store.commit(
+      { steps: [{ stepId: 'r1/s', expectVersion: 1, set: { state: 'running', attemptId: 'a1' } }], events: [{ type: 'StepStarted', runId: 'r1', stepId: 'r1/s', projectId: 'proj' }] },
+      { durable: false },
+    );
+    expect(lazy.steps[0]).toMatchObject({ state: 'running', version: 2 });
+    expect((await store.getStep('r1/s'))?.state).toBe('running'); // applied: the next commit checks against it
+    expect(store.stats().fsyncs).toBe(0);
+    expect(await store.lastSeq()).toBe(0); // not served before it is durable
+    expect(await store.events(0)).toEqual([]);
+    await store.close(); // flushes the group: the create and the lazy commit in one fsync
+    await created;
+    const again = await openJsonlStore({ dir });
+    expect((await again.getStep('r1/s'))?.attemptId).toBe('a1');
+    expect((await again.events(0)).map((e) => e.type)).toEqual(['StepStarted']);
+    await again.close();
+  });
+
   it('compacts into a snapshot, trims events all consumers have passed, and replays only newer commits', async () => {
     const store = await openJsonlStore({ dir, retainEvents: 2 });
     const { run, steps } = makeRun('r1', { steps: ['s'] });

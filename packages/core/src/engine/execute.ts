@@ -8,7 +8,7 @@ import { QUALITY_DEFAULTS, rateOutput, worstRating, type RatingResult } from '..
 import { BreakerRegistry } from '../reliability/breaker.js';
 import { decideFailure } from '../reliability/retry.js';
 import { redactText } from '../reliability/redact.js';
-import type { ArtifactRef, EventInput, RunRecord, StepChange, StepErrorInfo, StepRecord } from '../store/types.js';
+import type { ArtifactRef, CommitOptions, EventInput, RunRecord, StepChange, StepErrorInfo, StepRecord } from '../store/types.js';
 import { mutateRun } from './advance.js';
 import { StepAborted, type EngineContext } from './context.js';
 import { seedFor } from './plan.js';
@@ -61,9 +61,9 @@ export async function executeStep(ctx: EngineContext, leased: StepRecord, hints:
   }
 }
 
-async function commitStep(ctx: EngineContext, step: StepRecord, set: StepChange['set'], events: EventInput[] = []): Promise<StepRecord> {
+async function commitStep(ctx: EngineContext, step: StepRecord, set: StepChange['set'], events: EventInput[] = [], options: CommitOptions = {}): Promise<StepRecord> {
   try {
-    const result = await ctx.store.commit({ steps: [{ stepId: step.id, expectVersion: step.version, set }], events });
+    const result = await ctx.store.commit({ steps: [{ stepId: step.id, expectVersion: step.version, set }], events }, options);
     ctx.committed(result);
     return result.steps[0] as StepRecord;
   } catch (error) {
@@ -134,6 +134,11 @@ async function prepare(ctx: EngineContext, run: RunRecord, leased: StepRecord, l
         data: { step: step.name, operation: step.operation, backend: step.route.backend, ...(step.route.model ? { model: step.route.model } : {}), attempt: step.attempts + 1, attemptId: id, key: stepKey, ...(reused ? { reusedFrom: owner!.id } : {}) },
       },
     ],
+    // Not waited for on disk: losing it in a crash is harmless (the step is `ready` again and
+    // resubmits the same attempt id, which derives from the key and attemptSeq), and the
+    // completion commit that follows is durable and makes this one durable too. This keeps a
+    // journal flush off every step's path to the backend.
+    { durable: false },
   );
   return reused ? { step: running, reused } : { step: running };
 }

@@ -1,6 +1,6 @@
 import { CoreError } from '../errors.js';
 import { clone, StoreState } from './state.js';
-import type { Commit, CommitResult, EventInput, JobStore, RunRecord, StepRecord } from './types.js';
+import type { Commit, CommitOptions, CommitResult, EventInput, JobStore, RunRecord, StepRecord } from './types.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -60,21 +60,25 @@ export class StateStore implements JobStore {
     return results;
   }
 
-  async commit(commit: Commit): Promise<CommitResult> {
+  async commit(commit: Commit, options: CommitOptions = {}): Promise<CommitResult> {
     this.check('commit');
-    const entry = await this.write(commit, []);
+    const entry = await this.write(commit, [], options.durable !== false);
     return { runs: clone(entry.runs ?? []), steps: clone(entry.steps ?? []), events: clone(entry.events ?? []) };
   }
 
   /** Prepares, persists and applies; the state changes only if `persist` succeeds. */
-  private async write(commit: Commit, newRuns: { run: RunRecord; steps: StepRecord[] }[]) {
+  private async write(commit: Commit, newRuns: { run: RunRecord; steps: StepRecord[] }[], durable = true) {
     const entry = this.state.prepare(commit, this.now(), newRuns);
     // Applied before the journal write resolves, so the next commit checks against it (group
     // commit); `durableSeq` holds readers of events back until the write is durable.
     this.state.apply(entry);
-    await this.persist(entry);
-    const last = entry.events?.at(-1)?.seq;
-    if (last !== undefined && last > this.durableSeq) this.durableSeq = last;
+    const persisted = this.persist(entry).then(() => {
+      const last = entry.events?.at(-1)?.seq;
+      if (last !== undefined && last > this.durableSeq) this.durableSeq = last;
+    });
+    if (durable) await persisted;
+    // A failed write fails the journal for good: the next durable commit reports it.
+    else persisted.catch(() => {});
     return entry;
   }
 

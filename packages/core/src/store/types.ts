@@ -236,6 +236,20 @@ export interface Commit {
   cursors?: Record<string, number>;
 }
 
+/** Options of {@link JobStore.commit}. */
+export interface CommitOptions {
+  /**
+   * `false`: resolve once the commit is checked, applied and has its place in the store's order,
+   * without waiting until it is durable. It becomes durable with the next durable commit (or a
+   * moment later); its events are served only then. A crash may lose it, so use it only for
+   * transitions whose loss is harmless: the engine's `ready → running` before a submit (after a
+   * crash the step is `ready` again and resubmits the same attempt id, which derives from the key
+   * and the attempt number). Stores that are durable at commit anyway (PostgreSQL) ignore it.
+   * Default `true`.
+   */
+  durable?: boolean;
+}
+
 /** What a commit returns: the records as they are now, and the events with their seq. */
 export interface CommitResult {
   runs: RunRecord[];
@@ -294,7 +308,7 @@ export interface JobStore {
    */
   createRuns(runs: readonly { run: RunRecord; steps: StepRecord[]; events?: EventInput[] }[]): Promise<{ created: boolean; run: RunRecord }[]>;
   /** Applies one atomic commit. Throws `conflict` (a version moved) or `invalid_transition`. */
-  commit(commit: Commit): Promise<CommitResult>;
+  commit(commit: Commit, options?: CommitOptions): Promise<CommitResult>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getStep(stepId: string): Promise<StepRecord | undefined>;
   listRuns(query?: RunQuery): Promise<RunRecord[]>;

@@ -30,9 +30,10 @@ const store: JobStore = {
   getCursor: (c) => inner.getCursor(c),
   usage: (p) => inner.usage(p),
   close: () => inner.close(),
-  async commit(commit) {
-    const result = await inner.commit(commit);
-    const lines = result.steps.map((s) => `${s.id} ${s.version} ${s.state}\n`).join('');
+  async commit(commit, options) {
+    const result = await inner.commit(commit, options);
+    // Only durable commits are acknowledged (the engine's pre-submit `running` is not waited for).
+    const lines = options?.durable === false ? '' : result.steps.map((s) => `${s.id} ${s.version} ${s.state}\n`).join('');
     if (lines) writeSync(acks, lines);
     return result;
   },
