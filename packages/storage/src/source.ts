@@ -80,10 +80,18 @@ export async function prepareBody(input: PutBody, options: PrepareOptions): Prom
   await mkdir(options.tmpDir, { recursive: true });
   const spool = join(options.tmpDir, `kiln-spool-${randomUUID()}`);
   const cleanup = () => rm(spool, { force: true });
+  const file = createWriteStream(spool);
   try {
-    const hashed = await hashStream(stream, options, createWriteStream(spool));
+    const hashed = await hashStream(stream, options, file);
     return { ...hashed, body: { kind: 'file', path: spool }, cleanup };
   } catch (error) {
+    // pipeline() rejects as soon as a stage fails, which can be before the file stream has opened
+    // (and then closed) its file: removing the spool before that races the open and leaves it behind.
+    if (!file.closed) {
+      const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
+      file.destroy();
+      await closed;
+    }
     await cleanup();
     throw error;
   }
