@@ -151,6 +151,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const decoder = o.textures === 'ktx2' && o.measureQuality ? (o.ktx2Decoder === undefined ? createBasisDecoder() : o.ktx2Decoder) : null;
     const pipeline = optimizeTransforms({
       pruneAttributes: o.pruneAttributes,
+      flatten: o.flatten,
       geometry: o.geometry,
       meshoptEncoder: deps.meshoptEncoder,
       ...(o.maxTriangles !== null
@@ -281,7 +282,7 @@ async function buildLod(
   const doc = cloneDocument(base);
   doc.setLogger(toGltfTransformLogger(o.logger));
   const result = await simplifyDocument(doc, { simplifier: deps.simplifier, goal: { ratio }, error: o.lodError });
-  await doc.transform(keepingPrune(o.pruneAttributes));
+  await doc.transform(keepingPrune(o.pruneAttributes, o.flatten));
   await doc.transform(geometryCodec({ codec: o.geometry, meshoptEncoder: deps.meshoptEncoder }));
   const glb = await io.writeBinary(doc);
   const triangles = countTriangles(doc);

@@ -58,6 +58,13 @@ export interface OptimizeOptions {
    * does. Default false: a game may read them (lightmap UVs, vertex colours for gameplay).
    */
   pruneAttributes?: boolean;
+  /**
+   * Flatten the node hierarchy (meshes move under the scene, keeping their world transforms) and
+   * drop empty nodes with their names and extras, as `gltf-transform optimize` does. Saves a few
+   * bytes; loses attachment sockets and grouping that a game may look up by name. Default false.
+   * Skinned and animated nodes stay where they are.
+   */
+  flatten?: boolean;
   /** Triangle budget (the request's `poly_count_budget`). Default: no simplification. */
   maxTriangles?: number;
   /** Error bound of budget simplification, as a fraction of the mesh extent. Default 0.01. */
@@ -98,6 +105,7 @@ export const OPTIMIZE_DEFAULTS = Object.freeze({
   textures: 'webp' as TextureMode,
   maxTextureSize: null as number | null,
   pruneAttributes: false,
+  flatten: false,
   budgetError: 0.01,
   onBudgetUnreachable: 'error' as 'error' | 'warn',
   lodError: 0.05,
@@ -133,6 +141,7 @@ export interface ResolvedOptions {
   textures: TextureMode;
   maxTextureSize: number | null;
   pruneAttributes: boolean;
+  flatten: boolean;
   maxTriangles: number | null;
   budgetError: number;
   onBudgetUnreachable: 'error' | 'warn';
@@ -165,6 +174,7 @@ const OptionsSchema = z.strictObject({
   textures: z.enum(TEXTURE_MODES).optional(),
   maxTextureSize: z.int().min(4, 'must be >= 4').max(16384, 'must be <= 16384').optional(),
   pruneAttributes: z.boolean().optional(),
+  flatten: z.boolean().optional(),
   maxTriangles: z.int().min(1, 'must be >= 1').optional(),
   budgetError: fraction('budgetError').optional(),
   onBudgetUnreachable: z.enum(['error', 'warn']).optional(),
@@ -218,6 +228,7 @@ export function resolveOptions(options: OptimizeOptions | undefined): ResolvedOp
     textures: o.textures ?? preset?.textures ?? OPTIMIZE_DEFAULTS.textures,
     maxTextureSize: o.maxTextureSize ?? preset?.maxTextureSize ?? OPTIMIZE_DEFAULTS.maxTextureSize,
     pruneAttributes: o.pruneAttributes ?? OPTIMIZE_DEFAULTS.pruneAttributes,
+    flatten: o.flatten ?? OPTIMIZE_DEFAULTS.flatten,
     maxTriangles: o.maxTriangles ?? null,
     budgetError: o.budgetError ?? OPTIMIZE_DEFAULTS.budgetError,
     onBudgetUnreachable: o.onBudgetUnreachable ?? OPTIMIZE_DEFAULTS.onBudgetUnreachable,

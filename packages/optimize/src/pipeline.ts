@@ -1,5 +1,5 @@
 import type { Transform } from '@gltf-transform/core';
-import { dedup, prune, resample, weld } from '@gltf-transform/functions';
+import { dedup, flatten, prune, resample, weld } from '@gltf-transform/functions';
 import { geometryCodec } from './geometry/codec.js';
 import { triangleBudget, type TriangleBudgetOptions } from './geometry/budget.js';
 import { PRESETS, type GeometryCodec, type PresetName } from './presets.js';
@@ -16,6 +16,8 @@ export interface NamedTransform {
 export interface OptimizeTransformsOptions {
   /** Drop vertex attributes no material uses. Default false. */
   pruneAttributes?: boolean;
+  /** Flatten the node hierarchy and drop empty nodes (see {@link OptimizeOptions.flatten}). Default false. */
+  flatten?: boolean;
   /** Triangle budget; omitted: no simplification. */
   budget?: TriangleBudgetOptions;
   /** Texture step; omitted: textures untouched. */
@@ -25,19 +27,24 @@ export interface OptimizeTransformsOptions {
   meshoptEncoder?: unknown;
 }
 
-/** The prune settings Kiln uses: keeps named empty nodes (sockets), extras and solid textures. */
-export function keepingPrune(pruneAttributes = false): Transform {
-  return prune({ keepLeaves: true, keepAttributes: !pruneAttributes, keepExtras: true, keepSolidTextures: true, keepIndices: true });
+/**
+ * The prune settings Kiln uses: keeps named empty nodes (sockets), extras and solid textures.
+ * With `flattenScene` it drops empty nodes and their extras, as `gltf-transform optimize` does.
+ */
+export function keepingPrune(pruneAttributes = false, flattenScene = false): Transform {
+  return prune({ keepLeaves: !flattenScene, keepAttributes: !pruneAttributes, keepExtras: !flattenScene, keepSolidTextures: true, keepIndices: true });
 }
 
 /**
  * The cleanup every run starts with: dedup, prune (see {@link keepingPrune}), weld, resample.
  * Lossless except resample's 1e-4 tolerance on redundant keyframes.
  */
-export function cleanupTransforms(options: { pruneAttributes?: boolean } = {}): NamedTransform[] {
+export function cleanupTransforms(options: { pruneAttributes?: boolean; flatten?: boolean } = {}): NamedTransform[] {
   return [
     { stage: 'dedup', transform: dedup() },
-    { stage: 'prune', transform: keepingPrune(options.pruneAttributes) },
+    // glTF Transform's flatten leaves skinned and animated nodes where they are.
+    ...(options.flatten ? [{ stage: 'flatten' as const, transform: flatten() }] : []),
+    { stage: 'prune', transform: keepingPrune(options.pruneAttributes, options.flatten) },
     { stage: 'weld', transform: weld() },
     { stage: 'resample', transform: resample({ cleanup: false }) },
   ];

@@ -3,6 +3,7 @@ export type OptimizeStage =
   | 'read'
   | 'validate-input'
   | 'dedup'
+  | 'flatten'
   | 'prune'
   | 'weld'
   | 'resample'

@@ -4,6 +4,21 @@ import { morphDocument, pbrDocument, skinnedDocument, toGlb } from './helpers/fi
 import { glbJson, readGlb } from './helpers/read.js';
 
 describe('optimize preserves', () => {
+  it('flatten (opt-in) drops empty nodes such as sockets, as gltf-transform does, and keeps skins and animations', async () => {
+    const input = await toGlb(skinnedDocument());
+    const kept = await optimize(input);
+    const flat = await optimize(input, { flatten: true });
+    const root = (await readGlb(flat.glb)).getRoot();
+    const names = root.listNodes().map((n) => n.getName());
+    expect(names).not.toContain('socket_hand');
+    expect(names).toEqual(expect.arrayContaining(['joint_root', 'joint_upper', 'column']));
+    expect(root.listSkins()[0]?.listJoints().map((j) => j.getName())).toEqual(['joint_root', 'joint_upper']);
+    expect(root.listAnimations()[0]?.listChannels()[0]?.getTargetNode()?.getName()).toBe('joint_upper');
+    expect(flat.glb.byteLength).toBeLessThan(kept.glb.byteLength);
+    expect(flat.report.validation.added).toEqual([]);
+    await expect(optimize(input, { flatten: 'yes' } as never)).rejects.toThrow(/flatten/);
+  });
+
   it('skins, joints, animations, node names and extras', async () => {
     const { glb, report } = await optimize(await toGlb(skinnedDocument()));
     const doc = await readGlb(glb);

@@ -18,6 +18,7 @@ Options:
   --max-triangles <n>      Triangle budget: simplify until under it, or fail
   --allow-over-budget      Warn instead of failing when --max-triangles cannot be met
   --prune-attributes       Drop vertex attributes no material uses (such as UVs of untextured meshes)
+  --flatten                Flatten the node hierarchy and drop empty nodes (sockets, groups), as gltf-transform does
   --lods <ratios>          LOD ratios, such as 0.5,0.25,0.1: writes <name>.lod1.glb, …
   --concurrency <n>        Files processed at once, and KTX2 worker threads (default: cores, at most 4)
   --validate <mode>        error | warn | off: new validator issues fail, warn or are not checked (default error)
@@ -39,6 +40,7 @@ export interface OptimizeCommandOptions {
   maxTriangles: number | null;
   allowOverBudget: boolean;
   pruneAttributes: boolean;
+  flatten: boolean;
   lods: number[];
   concurrency: number;
   validate: 'error' | 'warn' | 'off';
@@ -90,6 +92,7 @@ export function parseOptimizeArgs(argv: readonly string[]): OptimizeCommandOptio
     maxTriangles: positiveInt('max-triangles', v['max-triangles']),
     allowOverBudget: v['allow-over-budget'] ?? false,
     pruneAttributes: v['prune-attributes'] ?? false,
+    flatten: v['flatten'] ?? false,
     lods: ratios(v.lods),
     concurrency: positiveInt('concurrency', v.concurrency) ?? Math.max(1, Math.min(4, availableParallelism())),
     validate: oneOf('validate', v.validate, ['error', 'warn', 'off'] as const) ?? 'error',
@@ -127,6 +130,7 @@ function parse(argv: readonly string[]) {
       'max-triangles': { type: 'string' },
       'allow-over-budget': { type: 'boolean' },
       'prune-attributes': { type: 'boolean' },
+      flatten: { type: 'boolean' },
       lods: { type: 'string' },
       concurrency: { type: 'string' },
       validate: { type: 'string' },

@@ -94,6 +94,7 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
           ...(options.maxTriangles !== null ? { maxTriangles: options.maxTriangles } : {}),
           onBudgetUnreachable: options.allowOverBudget ? 'warn' : 'error',
           pruneAttributes: options.pruneAttributes,
+          flatten: options.flatten,
           lods: options.lods,
           validate: options.validate,
           ...(pool ? { ktx2Encoder: pool } : {}),
