@@ -1,4 +1,4 @@
-import { KilnError, type KilnErrorOptions } from '@kiln/manifest';
+import { KilnError, KilnValidationError, type KilnErrorOptions } from '@kiln/manifest';
 
 /**
  * Codes of {@link CoreError}. Stable: match on them, not on messages.
@@ -55,4 +55,14 @@ export function isCoreError(error: unknown, code?: CoreErrorCode): error is Core
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { name?: unknown; code?: unknown };
   return e.name === 'CoreError' && (code === undefined || e.code === code);
+}
+
+/**
+ * A bad option or configuration given to a Kiln constructor (a backend, a webhook receiver, a
+ * style profile): a {@link KilnValidationError} (code `invalid_input`) whose message names the
+ * field. Thrown before anything is sent or written. @internal
+ */
+export function invalidOption(message: string, options: KilnErrorOptions = {}): KilnValidationError {
+  const field = /^[^:]*: ([A-Za-z_][\w.]*)/.exec(message)?.[1];
+  return new KilnValidationError(message, [{ path: field ?? 'options', message }], options);
 }

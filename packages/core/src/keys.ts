@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { invalidOption } from './errors.js';
 
 /**
  * Canonical JSON: object keys sorted, no white space, `undefined` members dropped (as
@@ -14,10 +15,10 @@ export function canonicalJson(value: unknown): string {
       case 'boolean':
         return JSON.stringify(v);
       case 'number':
-        if (!Number.isFinite(v)) throw new TypeError(`canonicalJson: ${path || 'value'} is ${v}, not a finite number`);
+        if (!Number.isFinite(v)) throw invalidOption(`canonicalJson: ${path || 'value'} is ${v}, not a finite number`);
         return JSON.stringify(v);
       case 'object': {
-        if (seen.has(v)) throw new TypeError(`canonicalJson: ${path || 'value'} is circular`);
+        if (seen.has(v)) throw invalidOption(`canonicalJson: ${path || 'value'} is circular`);
         seen.add(v);
         let out: string;
         if (Array.isArray(v)) {
@@ -34,7 +35,7 @@ export function canonicalJson(value: unknown): string {
         return out;
       }
       default:
-        throw new TypeError(`canonicalJson: ${path || 'value'} is a ${typeof v}, which JSON cannot hold`);
+        throw invalidOption(`canonicalJson: ${path || 'value'} is a ${typeof v}, which JSON cannot hold`);
     }
   };
   return walk(value, '');

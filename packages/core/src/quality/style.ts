@@ -1,6 +1,7 @@
 import { decodeImage, type RawImage } from '../backends/procedural/image.js';
 import { rng } from '../backends/procedural/rng.js';
 import type { AutoTagger } from './tagger.js';
+import { invalidOption } from '../errors.js';
 
 /** Computes an image embedding (for example CLIP, supplied by the host). */
 export interface EmbeddingProvider {
@@ -124,7 +125,7 @@ function sample<T>(items: T[], count: number, seed: number): T[] {
 
 /** Measures a style profile from reference images (PNG, JPEG, WebP). */
 export async function buildStyleProfile(images: readonly Uint8Array[], options: StyleOptions = {}): Promise<StyleProfile> {
-  if (images.length === 0) throw new TypeError('buildStyleProfile: give at least one reference image');
+  if (images.length === 0) throw invalidOption('buildStyleProfile: give at least one reference image');
   const decoded = await Promise.all(images.map(decodeImage));
   const points = decoded.flatMap((image, i) => sample(pixels(image), options.samples ?? STYLE_DEFAULTS.samples, i + 1));
   const all = decoded.map(histograms);

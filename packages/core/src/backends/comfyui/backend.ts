@@ -16,6 +16,7 @@ import { classifyError, extensionForType, mapLimit, sha256Hex } from '../http-ta
 import { COMFYUI_CONNECTION_DEFAULTS, createComfyUIConnection, outputFor, type ComfyUIConnection, type ComfyUIConnectionOptions } from './connection.js';
 import { promptIdFor } from './errors.js';
 import { checkWorkflow, compileInjection, injectWorkflow, resolveNode, type ComfyWorkflow, type InjectMap } from './workflow.js';
+import { invalidOption } from '../../errors.js';
 
 /** Options of {@link comfyUIBackend}: a workflow, and either a server (`baseUrl`, …) or a shared `connection`. */
 export interface ComfyUIBackendOptions extends Partial<ComfyUIConnectionOptions> {
@@ -79,9 +80,9 @@ export interface ComfyUIBackend extends GenerationBackend {
  */
 export function comfyUIBackend(options: ComfyUIBackendOptions): ComfyUIBackend {
   if (options.connection && options.baseUrl && options.connection.baseUrl !== options.baseUrl.replace(/\/+$/, '')) {
-    throw new TypeError(`comfyui: baseUrl ${options.baseUrl} differs from the connection's ${options.connection.baseUrl}`);
+    throw invalidOption(`comfyui: baseUrl ${options.baseUrl} differs from the connection's ${options.connection.baseUrl}`);
   }
-  if (!options.connection && !options.baseUrl) throw new TypeError('comfyui: baseUrl (or a shared connection) is required');
+  if (!options.connection && !options.baseUrl) throw invalidOption('comfyui: baseUrl (or a shared connection) is required');
   const owned = !options.connection;
   const connection = options.connection ?? createComfyUIConnection({ ...options, baseUrl: options.baseUrl as string });
   // The routing name (pipelines map steps to backends by name); messages say which server.

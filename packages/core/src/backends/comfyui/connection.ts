@@ -33,6 +33,7 @@ import {
 import { isTerminal, mergeStatus, notify, sameStatus } from '../http-task/state.js';
 import { executionFailure, promptRefusal } from './errors.js';
 import { ComfySocket, type WebSocketConstructor } from './socket.js';
+import { invalidOption } from '../../errors.js';
 
 /** Options of {@link createComfyUIConnection}. */
 export interface ComfyUIConnectionOptions {
@@ -177,7 +178,7 @@ export function createComfyUIConnection(options: ComfyUIConnectionOptions): Comf
   const o = assignDefaults(COMFYUI_CONNECTION_DEFAULTS, options);
   const name = options.name ?? `comfyui(${baseUrl})`;
   for (const key of ['pollIntervalMs', 'staleAfterMs', 'reconnectInitialDelayMs', 'reconnectMaxDelayMs', 'requestTimeoutMs'] as const) {
-    if (!Number.isFinite(o[key]) || o[key] <= 0) throw new TypeError(`${name}: ${key} must be a positive number, got ${o[key]}`);
+    if (!Number.isFinite(o[key]) || o[key] <= 0) throw invalidOption(`${name}: ${key} must be a positive number, got ${o[key]}`);
   }
   const secretHeaders = Object.entries(options.headers ?? {})
     .filter(([key]) => /authorization|api[-_]?key|token|secret|cookie/i.test(key))
@@ -726,6 +727,6 @@ async function loadWebSocket(): Promise<WebSocketConstructor> {
   } catch (error) {
     const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (global) return global;
-    throw new TypeError(`comfyui: no WebSocket implementation (install "ws" or pass options.WebSocket)`, { cause: error });
+    throw invalidOption(`comfyui: no WebSocket implementation (install "ws" or pass options.WebSocket)`, { cause: error });
   }
 }

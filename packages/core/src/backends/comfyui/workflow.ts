@@ -3,6 +3,7 @@
  * `{ class_type, inputs, _meta: { title } }`, with links written `[nodeId, outputIndex]`.
  * Kiln fills request parameters into the inputs named by an injection map, by node id or title.
  */
+import { invalidOption } from '../../errors.js';
 
 /** One node of an API-format workflow. */
 export interface ComfyNode {
@@ -60,21 +61,21 @@ export interface CompiledInjection {
 /** Checks the shape of an API-format workflow (and rejects the UI format with a hint). */
 export function checkWorkflow(name: string, workflow: unknown): ComfyWorkflow {
   if (typeof workflow !== 'object' || workflow === null || Array.isArray(workflow)) {
-    throw new TypeError(`${name}: workflow must be an API-format object (node id → node)`);
+    throw invalidOption(`${name}: workflow must be an API-format object (node id → node)`);
   }
   if ('nodes' in workflow && 'links' in workflow) {
-    throw new TypeError(`${name}: workflow is in UI format (it has "nodes" and "links"); export it with "Export (API)"`);
+    throw invalidOption(`${name}: workflow is in UI format (it has "nodes" and "links"); export it with "Export (API)"`);
   }
   const entries = Object.entries(workflow as Record<string, unknown>);
-  if (entries.length === 0) throw new TypeError(`${name}: workflow has no nodes`);
+  if (entries.length === 0) throw invalidOption(`${name}: workflow has no nodes`);
   for (const [id, node] of entries) {
-    if (typeof node !== 'object' || node === null) throw new TypeError(`${name}: workflow node "${id}" is not an object`);
+    if (typeof node !== 'object' || node === null) throw invalidOption(`${name}: workflow node "${id}" is not an object`);
     const { class_type: classType, inputs } = node as Partial<ComfyNode>;
     if (typeof classType !== 'string' || classType === '') {
-      throw new TypeError(`${name}: workflow node "${id}" has no class_type`);
+      throw invalidOption(`${name}: workflow node "${id}" has no class_type`);
     }
     if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
-      throw new TypeError(`${name}: workflow node "${id}" (${classType}) has no inputs object`);
+      throw invalidOption(`${name}: workflow node "${id}" (${classType}) has no inputs object`);
     }
   }
   return workflow as ComfyWorkflow;
@@ -88,12 +89,12 @@ export function resolveNode(name: string, workflow: ComfyWorkflow, ref: string, 
     .map(([id]) => id);
   if (matches.length === 1) return matches[0] as string;
   if (matches.length > 1) {
-    throw new TypeError(`${name}: ${where}: title "${ref}" is on several nodes (${matches.join(', ')}); use a node id`);
+    throw invalidOption(`${name}: ${where}: title "${ref}" is on several nodes (${matches.join(', ')}); use a node id`);
   }
   const titles = Object.values(workflow)
     .map((node) => node._meta?.title)
     .filter((title): title is string => typeof title === 'string');
-  throw new TypeError(
+  throw invalidOption(
     `${name}: ${where}: no node has id or title "${ref}" (ids: ${Object.keys(workflow).join(', ')}${titles.length ? `; titles: ${titles.join(', ')}` : ''})`,
   );
 }
@@ -103,7 +104,7 @@ export function compileInjection(name: string, workflow: ComfyWorkflow, inject: 
   const compiled: CompiledInjection[] = [];
   for (const [key, spec] of Object.entries(inject)) {
     const list: readonly InjectTarget[] = Array.isArray(spec) ? spec : [spec as InjectTarget];
-    if (list.length === 0) throw new TypeError(`${name}: inject.${key} names no node`);
+    if (list.length === 0) throw invalidOption(`${name}: inject.${key} names no node`);
     const targets = list.map((target) => {
       const ref = typeof target === 'string' ? target : target.node;
       const nodeId = resolveNode(name, workflow, ref, `inject.${key}`);
@@ -112,7 +113,7 @@ export function compileInjection(name: string, workflow: ComfyWorkflow, inject: 
       const candidates = DEFAULT_INPUT_NAMES[key] ?? [key];
       const input = candidates.find((candidate) => Object.hasOwn(node.inputs, candidate));
       if (input === undefined) {
-        throw new TypeError(
+        throw invalidOption(
           `${name}: inject.${key}: node ${nodeId} (${node.class_type}) has none of the inputs ${candidates.join(', ')} ` +
             `(it has ${Object.keys(node.inputs).join(', ') || 'none'}); name one with { node: "${ref}", input: "…" }`,
         );

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseInput } from '@kiln/manifest';
 import { checkTemplate, type JsonTemplate } from '../http-task/template.js';
+import { invalidOption } from '../../errors.js';
 
 const JsonTemplateSchema: z.ZodType<JsonTemplate> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonTemplateSchema), z.record(z.string(), JsonTemplateSchema)]),
@@ -54,7 +55,7 @@ export type ResolvedHttpSyncApi = z.output<typeof HttpSyncApiSchema>;
 export function parseHttpSyncApi(api: unknown, prefix: string): ResolvedHttpSyncApi {
   const parsed = parseInput(HttpSyncApiSchema, api, prefix);
   if (parsed.request.encoding === 'json' && parsed.request.fields) {
-    throw new TypeError(`${prefix}: api.request.fields is for multipart; a json request uses api.request.body`);
+    throw invalidOption(`${prefix}: api.request.fields is for multipart; a json request uses api.request.body`);
   }
   checkTemplate(prefix, 'api.request.body', parsed.request.body);
   for (const [field, template] of Object.entries(parsed.request.fields ?? {})) {

@@ -29,6 +29,7 @@ import {
 } from '../http-task/http.js';
 import { renderTemplate } from '../http-task/template.js';
 import { parseHttpSyncApi, type HttpSyncApi, type ResolvedHttpSyncApi } from './api.js';
+import { invalidOption } from '../../errors.js';
 
 /** Options of {@link httpSyncBackend}. */
 export interface HttpSyncBackendOptions extends HttpBackendBaseOptions {
@@ -67,9 +68,9 @@ export function httpSyncBackend(options: HttpSyncBackendOptions): HttpSyncBacken
   const name = options.name ?? api.name;
   const baseUrl = checkBaseUrl(name, options.baseUrl ?? api.baseUrl);
   if (api.auth && (options.token === undefined || options.token === '')) {
-    throw new TypeError(`${name}: api.auth sends ${api.auth.header}, so options.token is required`);
+    throw invalidOption(`${name}: api.auth sends ${api.auth.header}, so options.token is required`);
   }
-  if (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0) throw new TypeError(`${name}: timeoutMs must be a positive number`);
+  if (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0) throw invalidOption(`${name}: timeoutMs must be a positive number`);
   const ctx: HttpContext = {
     name,
     fetch: options.fetch ?? defaultFetch(name),

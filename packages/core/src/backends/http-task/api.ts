@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseInput } from '@kiln/manifest';
 import { checkTemplate, type JsonTemplate } from './template.js';
+import { invalidOption } from '../../errors.js';
 
 /**
  * What a vendor state string means:
@@ -132,7 +133,7 @@ export function parseHttpTaskApi(api: unknown, prefix: string): ResolvedHttpTask
   checkTemplate(prefix, 'api.status.body', parsed.status.body);
   const targets = new Set(Object.values(parsed.status.states));
   if (!targets.has('succeeded')) {
-    throw new TypeError(`${prefix}: api.status.states maps no vendor state to "succeeded"`);
+    throw invalidOption(`${prefix}: api.status.states maps no vendor state to "succeeded"`);
   }
   return parsed;
 }

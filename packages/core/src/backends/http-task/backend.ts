@@ -39,6 +39,7 @@ import {
 import { readServerSentEvents } from './sse.js';
 import { isTerminal, mergeStatus, notify, sameStatus } from './state.js';
 import { fillPath, renderTemplate, templatePaths } from './template.js';
+import { invalidOption } from '../../errors.js';
 
 /** Options of {@link httpTaskBackend}. */
 export interface HttpTaskBackendOptions extends HttpBackendBaseOptions {
@@ -123,7 +124,7 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
   const name = options.name ?? api.name;
   const baseUrl = checkBaseUrl(name, options.baseUrl ?? api.baseUrl);
   if (api.auth && (options.token === undefined || options.token === '')) {
-    throw new TypeError(`${name}: api.auth sends ${api.auth.header}, so options.token is required`);
+    throw invalidOption(`${name}: api.auth sends ${api.auth.header}, so options.token is required`);
   }
   const secretHeaderValues = Object.entries(options.headers ?? {})
     .filter(([key]) => /authorization|api[-_]?key|token|secret/i.test(key))
@@ -196,7 +197,7 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
 
   function uploadToken(input: BackendInput): Promise<string> {
     const upload = api.upload;
-    if (!upload) throw new TypeError(`${name}: the template uses inputs.${input.name}.token but api.upload is not set`);
+    if (!upload) throw invalidOption(`${name}: the template uses inputs.${input.name}.token but api.upload is not set`);
     let token = uploadTokens.get(input.sha256);
     if (!token) {
       token = (async () => {
@@ -628,7 +629,7 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
 
     async ingestWebhook(payload) {
       const webhook = api.webhook;
-      if (!webhook) throw new TypeError(`${name}: api.webhook is not set, so webhooks cannot be read`);
+      if (!webhook) throw invalidOption(`${name}: api.webhook is not set, so webhooks cannot be read`);
       const task = getPath(payload, webhook.taskPath);
       const id = getPath(task, webhook.taskIdPath);
       if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '') return { changed: false };

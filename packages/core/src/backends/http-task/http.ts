@@ -4,6 +4,7 @@
  * and network failures to {@link BackendError} kinds.
  */
 import { BackendError, type BackendErrorKind } from '../../backend.js';
+import { invalidOption } from '../../errors.js';
 
 /** The `fetch` the backends call; inject one to add a proxy, retries or a mock. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -39,7 +40,7 @@ export function assignDefaults<D extends object, O extends object>(defaults: D, 
 /** The global `fetch`, bound, or a clear error where there is none. */
 export function defaultFetch(name: string): FetchLike {
   if (typeof globalThis.fetch !== 'function') {
-    throw new TypeError(`${name}: no global fetch in this runtime; pass options.fetch`);
+    throw invalidOption(`${name}: no global fetch in this runtime; pass options.fetch`);
   }
   return globalThis.fetch.bind(globalThis) as FetchLike;
 }
@@ -334,15 +335,15 @@ export function joinUrl(baseUrl: string, path: string): string {
 
 /** Validates a base URL eagerly, with an actionable message. */
 export function checkBaseUrl(name: string, baseUrl: unknown): string {
-  if (typeof baseUrl !== 'string' || baseUrl === '') throw new TypeError(`${name}: baseUrl is required`);
+  if (typeof baseUrl !== 'string' || baseUrl === '') throw invalidOption(`${name}: baseUrl is required`);
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new TypeError(`${name}: baseUrl "${baseUrl}" is not an absolute URL`);
+    throw invalidOption(`${name}: baseUrl "${baseUrl}" is not an absolute URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TypeError(`${name}: baseUrl must be http(s), got ${parsed.protocol}`);
+    throw invalidOption(`${name}: baseUrl must be http(s), got ${parsed.protocol}`);
   }
   return baseUrl.replace(/\/+$/, '');
 }

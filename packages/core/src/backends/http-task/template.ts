@@ -14,6 +14,7 @@
  */
 import { BackendError } from '../../backend.js';
 import { getPath } from './http.js';
+import { invalidOption } from '../../errors.js';
 
 /** A JSON value that may hold `{{…}}` placeholders in its strings. */
 export type JsonTemplate = string | number | boolean | null | readonly JsonTemplate[] | { readonly [key: string]: JsonTemplate };
@@ -75,7 +76,7 @@ export function checkTemplate(name: string, where: string, template: JsonTemplat
   for (const path of templatePaths(template)) {
     const root = path.split('.')[0] ?? '';
     if (!(TEMPLATE_ROOTS as readonly string[]).includes(root)) {
-      throw new TypeError(
+      throw invalidOption(
         `${name}: ${where}: unknown placeholder "{{${path}}}"; it must start with one of ${TEMPLATE_ROOTS.join(', ')}`,
       );
     }

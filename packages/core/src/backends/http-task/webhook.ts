@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebhookIngestResult } from './backend.js';
 import { SILENT_BACKEND_LOGGER, tryParseJson, type BackendLogger } from './http.js';
+import { invalidOption } from '../../errors.js';
 
 /** Options of {@link createWebhookReceiver}. */
 export interface WebhookReceiverOptions {
@@ -78,8 +79,8 @@ const MAX_REMEMBERED = 10_000;
  */
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
   const secrets = (typeof options.secret === 'string' ? [options.secret] : [...options.secret]).filter((s) => s !== '');
-  if (secrets.length === 0) throw new TypeError('createWebhookReceiver: secret is required (an unsigned webhook is anyone\'s)');
-  if (!options.signatureHeader) throw new TypeError('createWebhookReceiver: signatureHeader is required');
+  if (secrets.length === 0) throw invalidOption('createWebhookReceiver: secret is required (an unsigned webhook is anyone\'s)');
+  if (!options.signatureHeader) throw invalidOption('createWebhookReceiver: signatureHeader is required');
   const algorithm = options.algorithm ?? WEBHOOK_RECEIVER_DEFAULTS.algorithm;
   const encoding = options.encoding ?? WEBHOOK_RECEIVER_DEFAULTS.encoding;
   const prefix = options.signaturePrefix ?? WEBHOOK_RECEIVER_DEFAULTS.signaturePrefix;
