@@ -62,7 +62,9 @@ export function isCoreError(error: unknown, code?: CoreErrorCode): error is Core
  * style profile): a {@link KilnValidationError} (code `invalid_input`) whose message names the
  * field. Thrown before anything is sent or written. @internal
  */
-export function invalidOption(message: string, options: KilnErrorOptions = {}): KilnValidationError {
-  const field = /^[^:]*: ([A-Za-z_][\w.]*)/.exec(message)?.[1];
-  return new KilnValidationError(message, [{ path: field ?? 'options', message }], options);
+export function invalidOption(message: string, options: KilnErrorOptions & { path?: string } = {}): KilnValidationError {
+  // Messages read `<who>: <field> …`; `path` names the field where the sentence does not start with it.
+  const { path, ...rest } = options;
+  const field = path ?? /^[^:]*: ([A-Za-z_][\w.]*)/.exec(message)?.[1];
+  return new KilnValidationError(message, [{ path: field ?? 'options', message }], rest);
 }

@@ -125,7 +125,7 @@ function sample<T>(items: T[], count: number, seed: number): T[] {
 
 /** Measures a style profile from reference images (PNG, JPEG, WebP). */
 export async function buildStyleProfile(images: readonly Uint8Array[], options: StyleOptions = {}): Promise<StyleProfile> {
-  if (images.length === 0) throw invalidOption('buildStyleProfile: give at least one reference image');
+  if (images.length === 0) throw invalidOption('buildStyleProfile: give at least one reference image', { path: 'images' });
   const decoded = await Promise.all(images.map(decodeImage));
   const points = decoded.flatMap((image, i) => sample(pixels(image), options.samples ?? STYLE_DEFAULTS.samples, i + 1));
   const all = decoded.map(histograms);

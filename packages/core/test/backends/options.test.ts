@@ -45,6 +45,10 @@ describe('constructor options', () => {
   }
 
   it('refuses a style profile without reference images, typed', async () => {
-    await expect(buildStyleProfile([] as never)).rejects.toBeInstanceOf(KilnValidationError);
+    const error = await Promise.resolve()
+      .then(() => buildStyleProfile([] as never))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KilnValidationError);
+    expect((error as KilnValidationError).issues[0]?.path).toBe('images');
   });
 });

@@ -727,6 +727,6 @@ async function loadWebSocket(): Promise<WebSocketConstructor> {
   } catch (error) {
     const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (global) return global;
-    throw invalidOption(`comfyui: no WebSocket implementation (install "ws" or pass options.WebSocket)`, { cause: error });
+    throw invalidOption(`comfyui: no WebSocket implementation (install "ws" or pass options.WebSocket)`, { cause: error, path: "WebSocket" });
   }
 }

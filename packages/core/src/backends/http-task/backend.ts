@@ -197,7 +197,7 @@ export function httpTaskBackend(options: HttpTaskBackendOptions): HttpTaskBacken
 
   function uploadToken(input: BackendInput): Promise<string> {
     const upload = api.upload;
-    if (!upload) throw invalidOption(`${name}: the template uses inputs.${input.name}.token but api.upload is not set`);
+    if (!upload) throw invalidOption(`${name}: the template uses inputs.${input.name}.token but api.upload is not set`, { path: 'api.upload' });
     let token = uploadTokens.get(input.sha256);
     if (!token) {
       token = (async () => {

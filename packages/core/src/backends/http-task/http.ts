@@ -40,7 +40,7 @@ export function assignDefaults<D extends object, O extends object>(defaults: D, 
 /** The global `fetch`, bound, or a clear error where there is none. */
 export function defaultFetch(name: string): FetchLike {
   if (typeof globalThis.fetch !== 'function') {
-    throw invalidOption(`${name}: no global fetch in this runtime; pass options.fetch`);
+    throw invalidOption(`${name}: no global fetch in this runtime; pass options.fetch`, { path: 'fetch' });
   }
   return globalThis.fetch.bind(globalThis) as FetchLike;
 }
