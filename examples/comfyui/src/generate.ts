@@ -179,5 +179,6 @@ try {
 } catch (error) {
   const code = isKilnError(error) ? ` [${error.code}]` : '';
   process.stderr.write(`${NAME}: ${error instanceof Error ? error.message : String(error)}${code}\n`);
-  process.exitCode = error instanceof UsageError || error instanceof TypeError ? 2 : 1;
+  // Bad flags and bad configuration (a UI-format workflow, an injection target that names no node) are usage errors.
+  process.exitCode = error instanceof UsageError || (isKilnError(error) && error.code === 'invalid_input') ? 2 : 1;
 }
