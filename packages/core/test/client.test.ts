@@ -19,7 +19,7 @@ describe('job client: runs', () => {
     await c.start();
     const { runId, created } = await c.submit(request, { pipeline: chain(['gen', 'upscale', 'export']) });
     expect(created).toBe(true);
-    const run = await c.waitForRun(runId, { timeoutMs: 5000 });
+    const run = await c.waitForRun(runId, { timeoutMs: 20_000 });
     expect(run.state).toBe('completed');
     const { steps } = (await c.getRun(runId))!;
     expect(steps.map((s) => s.state)).toEqual(['done', 'done', 'done']);
@@ -54,12 +54,12 @@ describe('job client: runs', () => {
     const c = client({ backends: { echo: backend } });
     await c.start();
     const first = await c.submit(request, { pipeline: chain(['gen']) });
-    await c.waitForRun(first.runId, { timeoutMs: 5000 });
+    await c.waitForRun(first.runId, { timeoutMs: 20_000 });
     const again = await c.submit(request, { pipeline: chain(['gen']) });
     expect(again).toMatchObject({ runId: first.runId, created: false });
     // Another pipeline with the same first step: its key is done, the outputs are reused.
     const other = await c.submit(request, { pipeline: chain(['gen', 'more']) });
-    await c.waitForRun(other.runId, { timeoutMs: 5000 });
+    await c.waitForRun(other.runId, { timeoutMs: 20_000 });
     const { steps } = (await c.getRun(other.runId))!;
     expect(steps[0]?.lineage?.reusedFrom).toBe(`${first.runId}/gen`);
     expect(backend.executions).toBe(2);
@@ -68,7 +68,7 @@ describe('job client: runs', () => {
     const defaults = { project_id: 'td', asset_type: 'PROP', style: 'low poly', platform: 'PC' } as const;
     const b1 = await c.submitBatch(parseCsvBatch({ csv, defaults }), { pipeline: chain(['gen']) });
     expect(b1.created).toBe(2);
-    await c.waitForBatch(b1.batchId, { timeoutMs: 5000 });
+    await c.waitForBatch(b1.batchId, { timeoutMs: 20_000 });
     const b2 = await c.submitBatch(parseCsvBatch({ csv, defaults }), { pipeline: chain(['gen']) });
     expect(b2).toMatchObject({ batchId: b1.batchId, runIds: b1.runIds, created: 0 });
     expect(backend.executions).toBe(4);
@@ -97,7 +97,7 @@ describe('job client: runs', () => {
         ],
       },
     });
-    await c.waitForRun(runId, { timeoutMs: 5000 });
+    await c.waitForRun(runId, { timeoutMs: 20_000 });
     expect(order).toEqual(['root', 'right', 'left', 'merge']);
     const merge = (await c.getStep(`${runId}/merge`))!;
     expect(merge.inputs?.map((i) => i.name)).toEqual(['image', 'right.image']);
@@ -108,7 +108,7 @@ describe('job client: runs', () => {
     const c = client({ backends: { async: backend } });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'async') });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     const step = (await c.getStep(`${runId}/gen`))!;
     expect(step.remoteId).toBe(step.attemptId);
   });
@@ -146,7 +146,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { flaky: backend } });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'flaky') });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     const step = (await c.getStep(`${runId}/gen`))!;
     expect(step.attempts).toBe(2);
     expect(new Set(backend.attempts).size).toBe(3); // a new attempt id per submission
@@ -170,7 +170,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { busy: backend }, retry: { maxAttempts: 2, baseDelayMs: 1, concurrencyWaitMs: 2 } });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'busy') });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     expect(await c.getStep(`${runId}/gen`)).toMatchObject({ attempts: 0, waits: 6 });
   });
 
@@ -186,7 +186,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { bad: backend } });
     await c.start();
     const { runId } = await c.submit({ ...request, prompt: { ...request.prompt, details: 'api_key=sk-abcdefghijkl' } }, { pipeline: chain(['gen', 'next'], 'bad') });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('failed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('failed');
     const [entry] = await c.deadLetters.list();
     expect(entry).toMatchObject({ stepId: `${runId}/gen`, attempts: 1, reason: 'input_invalid: not retryable', error: { kind: 'input_invalid' } });
     expect(entry?.error?.message).toBe('value_not_in_list: ckpt_name; Authorization: Bearer [REDACTED] url https://x.test/o?X-Amz-Signature=[REDACTED]');
@@ -196,12 +196,12 @@ describe('job client: failures', () => {
     fail = false;
     await c.deadLetters.redrive(`${runId}/gen`);
     await c.deadLetters.redrive(`${runId}/gen`); // twice is safe
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     expect(await c.deadLetters.list()).toEqual([]);
 
     fail = true;
     const second = await c.submit({ ...request, name: 'barrel' }, { pipeline: chain(['gen', 'next'], 'bad') });
-    await c.waitForRun(second.runId, { timeoutMs: 5000 });
+    await c.waitForRun(second.runId, { timeoutMs: 20_000 });
     await c.deadLetters.discard(`${second.runId}/gen`);
     const { steps } = (await c.getRun(second.runId))!;
     expect(steps.map((s) => s.state)).toEqual(['failed', 'skipped']);
@@ -212,7 +212,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { down: backend }, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, breaker: { failureThreshold: 100 } });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'down') });
-    await c.waitForRun(runId, { timeoutMs: 5000 });
+    await c.waitForRun(runId, { timeoutMs: 20_000 });
     expect(await c.getStep(`${runId}/gen`)).toMatchObject({ state: 'dead_lettered', attempts: 3, deadLetter: { reason: 'transient: 3 of 3 attempts used' } });
     expect(backend.executions).toBe(3);
   });
@@ -238,7 +238,7 @@ describe('job client: failures', () => {
     await c.start();
     const pipeline = chain(['gen'], 'primary', { fallbacks: [{ backend: 'fallback', model: 'sd15' }] });
     const { runId } = await c.submit(request, { pipeline });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     expect(primary.executions).toBe(6);
     const step = (await c.getStep(`${runId}/gen`))!;
     expect(step.route).toEqual({ backend: 'fallback', model: 'sd15', fallback: 0 });
@@ -250,7 +250,7 @@ describe('job client: failures', () => {
     expect(primaryBreaker()?.state).toBe('half_open');
     healthy = true;
     const next = await c.submit({ ...request, name: 'barrel' }, { pipeline });
-    await c.waitForRun(next.runId, { timeoutMs: 5000 });
+    await c.waitForRun(next.runId, { timeoutMs: 20_000 });
     expect((await c.getStep(`${next.runId}/gen`))?.route.backend).toBe('primary'); // the health probe passed: back on primary
     expect(primaryBreaker()?.state).toBe('closed');
     expect(primary.executions).toBe(7);
@@ -262,7 +262,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { primary, fallback }, retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 } });
     await c.start();
     const first = await c.submit(request, { pipeline: chain(['gen'], 'primary') });
-    await c.waitForRun(first.runId, { timeoutMs: 5000 });
+    await c.waitForRun(first.runId, { timeoutMs: 20_000 });
     expect(await c.getStep(`${first.runId}/gen`)).toMatchObject({
       state: 'dead_lettered',
       attempts: 1,
@@ -273,7 +273,7 @@ describe('job client: failures', () => {
     expect(c.breakers().find((b) => b.key === 'primary|')?.state).toBe('open');
 
     const second = await c.submit({ ...request, name: 'barrel' }, { pipeline: chain(['gen'], 'primary', { fallbacks: [{ backend: 'fallback' }] }) });
-    expect((await c.waitForRun(second.runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(second.runId, { timeoutMs: 20_000 })).state).toBe('completed');
     expect((await c.getStep(`${second.runId}/gen`))?.route.backend).toBe('fallback');
     expect(primary.executions).toBe(1);
   });
@@ -286,7 +286,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { remote } });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'remote') });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     expect(remote.attemptIds).toHaveLength(2);
     expect(new Set(remote.attemptIds).size).toBe(2);
     const retries = (await c.events()).filter((e) => e.type === 'StepRetryScheduled');
@@ -301,7 +301,7 @@ describe('job client: failures', () => {
     const c = client({ backends: { remote }, progressIntervalMs: 0 });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: chain(['gen'], 'remote') });
-    expect((await c.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await c.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     const progress = (await c.events()).filter((e) => e.type === 'StepProgress');
     expect(progress.map((e) => e.data['queuePosition'])).toEqual([2, 1, 0]);
     expect(progress.every((e) => e.stepId === `${runId}/gen`)).toBe(true);

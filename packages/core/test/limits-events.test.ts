@@ -95,7 +95,7 @@ describe('quality', () => {
     const c = client({ backends: { fn: backend } });
     await c.start();
     const { runId } = await c.submit(request, { pipeline: { name: 'rated', steps: [{ name: 'gen', backend: 'fn', rate: true }] } });
-    await c.waitForRun(runId, { timeoutMs: 5000 });
+    await c.waitForRun(runId, { timeoutMs: 20_000 });
     const step = (await c.getStep(`${runId}/gen`))!;
     expect(new Set(seeds).size).toBe(3);
     expect(step).toMatchObject({ revision: 2, quality: { rating: 'AA', regenerations: 2 } });
@@ -107,7 +107,7 @@ describe('quality', () => {
     const d = client({ backends: { poor: always }, quality: { maxRegenerations: 1 } });
     await d.start();
     const second = await d.submit(request, { pipeline: { name: 'rated', steps: [{ name: 'gen', backend: 'poor', rate: true }] } });
-    await d.waitForRun(second.runId, { timeoutMs: 5000 });
+    await d.waitForRun(second.runId, { timeoutMs: 20_000 });
     expect(await d.getStep(`${second.runId}/gen`)).toMatchObject({ state: 'done', quality: { rating: 'Poor', regenerations: 1 } });
   });
 });
@@ -130,7 +130,7 @@ describe('events and metrics', () => {
       { consumer: 'audit', afterSeq: 0, retryDelayMs: 5 },
     );
     const { runId } = await c.submit(request, { pipeline: chain(['a', 'b'], 'fn') });
-    await c.waitForRun(runId, { timeoutMs: 5000 });
+    await c.waitForRun(runId, { timeoutMs: 20_000 });
     await waitUntil(async () => seen.at(-1)?.type === 'RunCompleted');
     await sub.close();
     expect(seen.map((e) => e.seq)).toEqual(seen.map((_, i) => i + 1));
@@ -138,7 +138,7 @@ describe('events and metrics', () => {
     expect(await store.getCursor('audit')).toBe(seen.at(-1)!.seq);
 
     const second = await c.submit({ ...request, name: 'barrel' }, { pipeline: chain(['a'], 'fn') });
-    await c.waitForRun(second.runId, { timeoutMs: 5000 });
+    await c.waitForRun(second.runId, { timeoutMs: 20_000 });
     const resumed: CoreEvent[] = [];
     const again = c.subscribe((e) => void resumed.push(e), { consumer: 'audit' });
     await waitUntil(async () => resumed.at(-1)?.type === 'RunCompleted');
@@ -153,7 +153,7 @@ describe('events and metrics', () => {
     const c = client({ backends: { fn: backend }, costs: { fn: { perCall: 0.01, perSecond: 1 } } });
     await c.start();
     const { batchId } = await c.submitBatch(csv(3, 'm'), { pipeline: chain(['gen'], 'fn') });
-    await c.waitForBatch(batchId, { timeoutMs: 5000 });
+    await c.waitForBatch(batchId, { timeoutMs: 20_000 });
     const metrics = await c.metrics();
     expect(metrics.steps).toEqual([expect.objectContaining({ operation: 'op_gen', backend: 'fn', count: 3, succeeded: 3, successRate: 1, retries: 1 })]);
     expect(metrics.steps[0]!.latencyMs.p50).toBeGreaterThanOrEqual(4);

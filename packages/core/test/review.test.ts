@@ -52,7 +52,7 @@ describe('review checkpoints', () => {
     const { client, pipeline, backend } = setup();
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     expect((await client.getStep(`${runId}/refine`))?.state).toBe('awaiting_review');
     expect((await client.getStep(`${runId}/model`))?.state).toBe('pending');
     const approved = await client.approve(`${runId}/refine`, { by: 'ana', note: 'good' });
@@ -62,7 +62,7 @@ describe('review checkpoints', () => {
     expect(again.decisions).toHaveLength(1);
     await waitUntil(async () => (await client.getStep(`${runId}/model`))?.state === 'awaiting_review');
     await client.approve(`${runId}/model`);
-    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await client.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     expect(backend.executions).toBe(4);
     const reviews = (await client.events()).filter((e) => e.type === 'UserReviewUpdated');
     expect(reviews.map((e) => e.data['decision'])).toEqual(['approve', 'approve']);
@@ -91,7 +91,7 @@ describe('review checkpoints', () => {
     const { client, pipeline, seen } = setup();
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     const before = (await client.getRun(runId))!.steps;
     const oldGenKey = before[0]?.key;
     await expect(client.reject(`${runId}/refine`, { rewindTo: 'export' })).rejects.toSatisfy((e) => isCoreError(e, 'review_conflict'));
@@ -109,7 +109,7 @@ describe('review checkpoints', () => {
 
     const ended = await client.reject(`${runId}/refine`);
     expect(ended.state).toBe('rejected');
-    const run = await client.waitForRun(runId, { timeoutMs: 5000 });
+    const run = await client.waitForRun(runId, { timeoutMs: 20_000 });
     expect(run.state).toBe('failed');
     expect((await client.getRun(runId))!.steps.map((s) => s.state)).toEqual(['done', 'rejected', 'skipped', 'skipped']);
   });
@@ -118,7 +118,7 @@ describe('review checkpoints', () => {
     const { client, pipeline, seen } = setup();
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     const changed = await client.requestChanges(`${runId}/refine`, { patch: { prompt: 'wooden crate, darker' }, by: 'ana' });
     expect(changed.revision).toBe(1);
     await client.requestChanges(`${runId}/refine`, { patch: { prompt: 'wooden crate, darker' }, by: 'ana' }); // same decision: no-op
@@ -130,7 +130,7 @@ describe('review checkpoints', () => {
     const { client, pipeline, seen } = setup();
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     const painted = fakePng(256, 256, 999);
     const approved = await client.approve(`${runId}/refine`, { by: 'ana', replaceOutputs: [{ contentType: 'image/png', data: painted }] });
     expect(approved.lineage?.reviewerEdit).toBe(true);
@@ -177,9 +177,9 @@ describe('review timeouts', () => {
     const client = make({ backends: { fn: backend } });
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     expect((await client.getStep(`${runId}/refine`))?.notBefore).toBeGreaterThan(0);
-    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await client.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     const refine = (await client.getStep(`${runId}/refine`))!;
     expect(refine.decisions).toEqual([expect.objectContaining({ kind: 'approve', by: 'kiln:timeout', note: 'no review decision within 60 ms', id: 'timeout-0' })]);
     expect(refine).not.toHaveProperty('notBefore');
@@ -192,7 +192,7 @@ describe('review timeouts', () => {
     const client = make({ backends: { fn: backend } });
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { timeoutMs: 5000 });
+    await client.waitForRun(runId, { timeoutMs: 20_000 });
     const { steps } = (await client.getRun(runId))!;
     expect(steps.map((s) => s.state)).toEqual(['done', 'rejected', 'skipped']);
     expect(steps[1]?.decisions[0]).toMatchObject({ kind: 'reject', by: 'kiln:timeout' });
@@ -204,7 +204,7 @@ describe('review timeouts', () => {
     const client = make({ backends: { fn: backend } });
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     await waitUntil(async () => (await client.events()).some((e) => e.type === 'UserReviewUpdated'));
     await new Promise((r) => setTimeout(r, 150)); // long past the timeout: no second escalation
     const escalations = (await client.events()).filter((e) => e.type === 'UserReviewUpdated');
@@ -215,7 +215,7 @@ describe('review timeouts', () => {
     expect(refine.state).toBe('awaiting_review');
     expect(refine.decisions).toEqual([]);
     await client.approve(`${runId}/refine`, { by: 'ana' });
-    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await client.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
   });
 
   it('does nothing once a human decided first', async () => {
@@ -223,9 +223,9 @@ describe('review timeouts', () => {
     const client = make({ backends: { fn: backend } });
     await client.start();
     const { runId } = await client.submit(request, { pipeline });
-    await client.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+    await client.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
     await client.approve(`${runId}/refine`, { by: 'ana' });
-    expect((await client.waitForRun(runId, { timeoutMs: 5000 })).state).toBe('completed');
+    expect((await client.waitForRun(runId, { timeoutMs: 20_000 })).state).toBe('completed');
     await new Promise((r) => setTimeout(r, 300));
     const refine = (await client.getStep(`${runId}/refine`))!;
     expect(refine.decisions.map((d) => d.by)).toEqual(['ana']);
@@ -242,7 +242,7 @@ describe('review timeouts', () => {
       const first = createJobClient({ store: firstStore, artifacts, backends: { fn: backend }, logger: memoryLogger() });
       await first.start();
       const { runId } = await first.submit(request, { pipeline });
-      await first.waitForRun(runId, { until: 'review', timeoutMs: 5000 });
+      await first.waitForRun(runId, { until: 'review', timeoutMs: 20_000 });
       await first.close();
       await firstStore.close();
       await new Promise((r) => setTimeout(r, 400));
@@ -250,7 +250,7 @@ describe('review timeouts', () => {
       const second = createJobClient({ store: secondStore, artifacts, backends: { fn: backend }, logger: memoryLogger() });
       try {
         await second.start();
-        const settled = await second.waitForRun(runId, { timeoutMs: 5000 });
+        const settled = await second.waitForRun(runId, { timeoutMs: 20_000 });
         expect(settled.state, JSON.stringify((await second.getRun(runId))?.steps.map((s) => [s.name, s.state, s.error?.message]))).toBe('completed');
         expect((await second.getStep(`${runId}/refine`))?.decisions[0]).toMatchObject({ by: 'kiln:timeout' });
       } finally {

@@ -1,7 +1,8 @@
 // A 500 MB file through the whole put path (hash, sniff, HEAD, multipart, ref) on the strict
-// server, with the process's RSS sampled throughout: memory stays bounded by part size × queue
-// size, not by the file size. Runs on RGW only: memstore keeps objects in RAM, and one such
-// upload is enough; on s3rver it would add ~10 s for nothing RGW does not already show.
+// server, with the process's RSS sampled throughout: memory stays bounded by the parts in flight
+// (part size × queue size, plus garbage V8 has not collected yet), not by the file size.
+// Runs on RGW only: memstore keeps objects in RAM, and one such upload is enough; on s3rver it
+// would add ~10 s for nothing RGW does not already show.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,7 +54,12 @@ describe.skipIf(!target)('500 MB upload on RGW (skipped when RGW is not running)
       const head = await store.driver.headObject(record.storageKey);
       expect(head?.bytes).toBe(500 * MB);
       expect(head?.etag).toMatch(/-\d+$/); // a multipart ETag, not an MD5
-      expect((peak - base) / MB).toBeLessThan(150);
+      // What this proves: memory does not grow with the file. Buffering the file, or keeping its
+      // parts until the end, would add 500 MB or more. Parts in flight are partSize × queueSize
+      // (32 MiB by default), but V8 frees spent part buffers only when it next collects, and under
+      // load it collects late: 60-90 MB seen on a quiet machine, 160 MB once in a full CI run with
+      // both cores busy. So the bound is half the file, far from both.
+      expect((peak - base) / MB).toBeLessThan(250);
       const open = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket.name }));
       expect(open.Uploads ?? []).toEqual([]);
     } finally {
