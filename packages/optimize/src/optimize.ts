@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Document, Mesh, NodeIO } from '@gltf-transform/core';
 import { cloneDocument } from '@gltf-transform/functions';
 import { OptimizeError } from './errors.js';
@@ -109,15 +110,17 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   // Read and check the input.
   const parsed = isDocument(input) ? null : parseInput(input);
   const needDraco = o.geometry === 'draco' || usesExtension(parsed, isDocument(input) ? input : null, 'KHR_draco_mesh_compression');
-  const deps = await loadDeps(needDraco);
-  const io = createIO(deps, o.logger);
-  if (parsed) await probeImages(parsed, deps);
-
+  const depsLoaded = loadDeps(needDraco);
+  // The validator runs on the main thread while the WASM modules compile and sharp works.
   const validateInput = async (): Promise<ValidationSummary | null> => {
     if (parsed) return validateGltf(parsed.validatorBytes, { resources: parsed.resources, uri: o.name });
-    return validateGltf(await io.writeBinary(input as Document), { uri: o.name });
+    return validateGltf(await createIO(await depsLoaded, o.logger).writeBinary(input as Document), { uri: o.name });
   };
   const validationBefore = o.validate === 'off' ? Promise.resolve(null) : stage('validate-input', validateInput);
+  validationBefore.catch(() => {}); // awaited below; not an unhandled rejection if reading fails first
+  const deps = await depsLoaded;
+  const io = createIO(deps, o.logger);
+  if (parsed) await probeImages(parsed, deps);
   const doc: Document = await stage('read', async () => {
     try {
       document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
@@ -178,9 +181,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
         ktx2Encoder: encoder,
         ktx2Decoder: decoder,
         measureQuality: o.measureQuality,
-        // WebP: sharp already uses every core per image; two at once overlap decode and encode.
-        // KTX2: one more than the workers, so that the next image is ready when one is free.
-        parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : 2,
+        parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : sharpParallelism(deps.sharp),
         logger: o.logger,
         onTexture: (report) => textureReports.push(report),
         onWarning: warn,
@@ -295,4 +296,16 @@ async function buildLod(
   }
   const lod: LodResult = { level, requestedRatio: ratio, achievedRatio, triangles, error: result.error, glb, bytes: glb.byteLength, sha256: sha256(glb), distinct };
   return { lod, report: { level, requestedRatio: ratio, achievedRatio, triangles, error: result.error, bytes: glb.byteLength, distinct, validation } };
+}
+
+/**
+ * How many images go through sharp at once. sharp runs each image on `sharp.concurrency()` libvips
+ * threads: every core where it links jemalloc, but one on glibc Linux without it (its default,
+ * against memory fragmentation), which is the common Debian/Ubuntu case. Enough images to give
+ * each core two pipelines, so that one decodes while another encodes; at least two, and at most
+ * four, libuv's default thread pool, which sharp's work queues on.
+ */
+function sharpParallelism(sharp: OptimizeDeps['sharp']): number {
+  const perImage = Math.max(1, sharp.concurrency());
+  return Math.min(4, Math.max(2, Math.ceil((2 * availableParallelism()) / perImage)));
 }

@@ -3,13 +3,19 @@
 // against into ./decoders (shipped in the npm package, self-hosted by apps):
 //   decoders/draco/  glTF build of the Draco decoder (draco_wasm_wrapper.js, draco_decoder.wasm, draco_decoder.js)
 //   decoders/basis/  Basis Universal transcoder (basis_transcoder.js, basis_transcoder.wasm)
+//   decoders/**/*.gz  gzip copies of the files the loader fetches (about 40% of their bytes; the
+//                     loader inflates them with DecompressionStream, whatever the server does)
 //   decoders/VERSIONS.json  the three version, sizes and SHA-256 of every file
 // The meshopt decoder is an ES module with its WASM inline: it is imported from `three` itself.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** Files the loader fetches (its DECODER_FILES), each also written as `<file>.gz`. */
+export const GZIPPED = ['draco/draco_wasm_wrapper.js', 'draco/draco_decoder.wasm', 'basis/basis_transcoder.js', 'basis/basis_transcoder.wasm'];
 
 /** Files copied, relative to three's examples/jsm/libs/ → relative to decoders/. */
 export const DECODER_SOURCES = {
@@ -46,6 +52,12 @@ export function copyDecoders(outDir = join(packageDir, 'decoders')) {
     copyFileSync(source, target);
     const bytes = readFileSync(target);
     files[to] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), from: `three/examples/jsm/libs/${from}` };
+    if (GZIPPED.includes(to)) {
+      // zlib writes no file name and a zero mtime: the same input gives the same .gz.
+      const gz = gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION });
+      writeFileSync(`${target}.gz`, gz);
+      files[to].gzip = { bytes: gz.length, sha256: createHash('sha256').update(gz).digest('hex') };
+    }
   }
   const versions = { three: threeVersion, files };
   writeFileSync(join(outDir, 'VERSIONS.json'), `${JSON.stringify(versions, null, 2)}\n`);

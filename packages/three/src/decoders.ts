@@ -2,8 +2,9 @@ import { LoadingManager, type WebGLRenderer } from 'three';
 import { DRACOLoader } from 'three/examples/jsm/loaders/DRACOLoader.js';
 import type { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { KTX2Loader } from 'three/examples/jsm/loaders/KTX2Loader.js';
-import { KilnLoadError } from './errors.js';
+import { isKilnLoadError, KilnLoadError } from './errors.js';
 import { download, messageOf, type NetContext } from './fetch.js';
+import { canGunzip, gunzipIfGzip } from './gunzip.js';
 import { raceAbort } from './signal.js';
 import { fromBase64, WARMUP_DRACO, WARMUP_KTX2 } from './warmup-data.js';
 
@@ -17,7 +18,18 @@ export interface DecoderNeeds {
   meshopt: boolean;
 }
 
-/** Files each decoder fetches, relative to `decoderPath` (copied from `three` into this package's `decoders/`). */
+/**
+ * How decoder files travel. `'gzip'` fetches the `<file>.gz` copies this package ships beside
+ * each file (about 40% of the bytes: 335 KB instead of 835 KB for Draco and Basis) and inflates
+ * them in the browser, whatever the server's compression; a missing `.gz` falls back to the plain
+ * file with a warning. `'none'` fetches the plain files.
+ */
+export type DecoderCompression = 'gzip' | 'none';
+
+/**
+ * Files each decoder fetches, relative to `decoderPath` (copied from `three` into this package's
+ * `decoders/`, each with a `.gz` copy beside it).
+ */
 export const DECODER_FILES = {
   draco: ['draco/draco_wasm_wrapper.js', 'draco/draco_decoder.wasm'],
   ktx2: ['basis/basis_transcoder.js', 'basis/basis_transcoder.wasm'],
@@ -56,6 +68,8 @@ export class DecoderSet {
     readonly limits: { draco: number; ktx2: number },
     private readonly net: NetContext,
     private readonly onMeshopt: (decoder: MeshoptDecoderLike) => void,
+    private readonly compression: DecoderCompression,
+    private readonly warn: (message: string) => void,
   ) {
     this.manager.setURLModifier((url) => this.blobUrls.get(url) ?? url);
     this.draco = new DRACOLoader(this.manager).setDecoderPath(`${decoderPath}draco/`).setWorkerLimit(limits.draco);
@@ -147,21 +161,31 @@ export class DecoderSet {
   }
 
   private async fetchAsBlobs(files: readonly string[], name: string): Promise<void> {
-    const buffers = await Promise.all(
-      files.map((file) =>
-        download(this.net, {
-          label: `${name} ${file}`,
-          url: this.decoderPath + file,
-          signal: this.controller.signal,
-          details: { decoder: file },
-          priority: 'high',
-        }),
-      ),
-    );
+    const buffers = await Promise.all(files.map((file) => this.fetchFile(file, name)));
     if (this.disposed) throw new KilnLoadError('aborted', `${name}: the loader was disposed`);
     files.forEach((file, i) => {
       this.blobUrls.set(this.decoderPath + file, URL.createObjectURL(new Blob([buffers[i] as ArrayBuffer])));
     });
+  }
+
+  /** One decoder file: its `.gz` copy when compression is on and the browser can inflate it. */
+  private async fetchFile(file: string, name: string): Promise<ArrayBuffer> {
+    const get = (path: string) =>
+      download(this.net, { label: `${name} ${path}`, url: this.decoderPath + path, signal: this.controller.signal, details: { decoder: path }, priority: 'high' });
+    if (this.compression === 'gzip' && canGunzip()) {
+      try {
+        return await gunzipIfGzip(await get(`${file}.gz`), `${name} ${file}.gz`);
+      } catch (error) {
+        const status = isKilnLoadError(error) ? error.details?.['status'] : undefined;
+        if (status !== 404 && status !== 403) throw error;
+        // 403: S3 and CloudFront answer a missing key with 403 when listing is not allowed.
+        this.warn(
+          `@kiln/three: ${this.decoderPath}${file}.gz answered ${String(status)}; fetching the uncompressed ${file} instead. ` +
+            "Serve the whole decoders/ folder of @kiln/three (it has a .gz beside each file), or set decoderCompression: 'none'.",
+        );
+      }
+    }
+    return get(file);
   }
 
   private revoke(files: readonly string[]): void {

@@ -27,6 +27,7 @@ export type { KilnLod, LoadLodOptions } from './lod.js';
 export type { EnvironmentFormat } from './gltf-header.js';
 
 export { DECODER_FILES } from './decoders.js';
+export type { DecoderCompression } from './decoders.js';
 
 // Intentionally not exported: the cache, the decoder set, the download function and the scene
 // helpers are internals; `KilnError`, `isKilnError` and the manifest API come from @kiln/manifest.

@@ -186,7 +186,15 @@ export class KilnLoader {
     this.workerLimits = { draco: Math.ceil(maxWorkers / 2), ktx2: Math.floor(maxWorkers / 2) };
     const decoderPath = withTrailingSlash(absoluteUrl(options.decoderPath ?? defaultDecoderPath()));
     this.gltf = new GLTFLoader();
-    this.decoders = new DecoderSet(this.renderer, decoderPath, this.workerLimits, this.net, (decoder) => this.gltf.setMeshoptDecoder(decoder));
+    this.decoders = new DecoderSet(
+      this.renderer,
+      decoderPath,
+      this.workerLimits,
+      this.net,
+      (decoder) => this.gltf.setMeshoptDecoder(decoder),
+      options.decoderCompression ?? KILN_LOADER_DEFAULTS.decoderCompression,
+      (message) => this.logger.warn(message),
+    );
     this.gltf.setDRACOLoader(this.decoders.draco).setKTX2Loader(this.decoders.ktx2);
     this.gltf.manager = this.decoders.manager;
     this.cache = new AssetCache(options.cacheBytes ?? KILN_LOADER_DEFAULTS.cacheBytes);

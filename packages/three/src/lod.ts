@@ -1,5 +1,5 @@
 import { selectLod, type Asset, type LodVariant, type Platform } from '@kiln/manifest';
-import { LOD, Sphere, type BufferGeometry, type Object3D } from 'three';
+import { AnimationObjectGroup, LOD, Sphere, type AnimationClip, type BufferGeometry, type Object3D } from 'three';
 import { KilnLoadError } from './errors.js';
 import type { KilnAsset, KilnLoader } from './loader.js';
 import { abortedError, throwIfAborted } from './signal.js';
@@ -38,6 +38,20 @@ export interface KilnLod {
   readonly distances: ReadonlyMap<number, number>;
   /** Settles when every level is loaded (rejects when one fails; the LOD keeps those that loaded). */
   readonly ready: Promise<void>;
+  /**
+   * The asset's animation clips, from the first level that loaded (shared, read-only). Levels
+   * made by `@kiln/optimize` carry the same clips and node names, so one clip drives them all.
+   */
+  readonly animations: readonly AnimationClip[];
+  /**
+   * Every loaded level's scene, as one animation target: pass it to `new AnimationMixer(root)`
+   * and each level plays the same action in step, whichever one the LOD shows. A level that
+   * loads later (progressive mode) joins it, and `release()` takes the levels out. A mixer bound
+   * to the LOD object itself would animate only the first level it finds a bone in.
+   * When you are done, `mixer.stopAllAction()` and drop the mixer: three r187's
+   * `mixer.uncacheRoot()` throws for a group root.
+   */
+  readonly animationRoot: AnimationObjectGroup;
   /** Releases every level and stops the pending loads. Safe to call twice. */
   release(): void;
 }
@@ -59,6 +73,8 @@ export async function buildLod(loader: KilnLoader, assetId: string, options: Loa
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const lod = new LOD();
   lod.name = `kiln-lod:${assetId}`;
+  const animationRoot = new AnimationObjectGroup();
+  let animations: readonly AnimationClip[] = [];
   const loaded = new Map<number, KilnAsset>();
   const distances = new Map<number, number>();
   let released = false;
@@ -108,8 +124,12 @@ export async function buildLod(loader: KilnLoader, assetId: string, options: Loa
       asset.release();
       throw abortedError(controller.signal, label);
     }
-    if (distances.size === 0) computeDistances(asset);
+    if (distances.size === 0) {
+      computeDistances(asset);
+      animations = asset.animations;
+    }
     loaded.set(level, asset);
+    animationRoot.add(asset.scene);
     rebuild();
     options.onLevel?.(level);
   };
@@ -119,6 +139,9 @@ export async function buildLod(loader: KilnLoader, assetId: string, options: Loa
     released = true;
     options.signal?.removeEventListener('abort', onAbort);
     controller.abort(new KilnLoadError('aborted', `${label}: released`));
+    // uncache, not remove: a removed object stays referenced by the group. Never re-added, so
+    // three's stale-index bug in uncache() (mrdoob/three.js#34035) does not apply.
+    animationRoot.uncache(...[...loaded.values()].map((asset) => asset.scene));
     for (const asset of loaded.values()) asset.release();
     loaded.clear();
     lod.levels.length = 0;
@@ -150,6 +173,10 @@ export async function buildLod(loader: KilnLoader, assetId: string, options: Loa
     distances,
     loadedLevels: () => [...loaded.keys()].sort((a, b) => a - b),
     ready,
+    get animations() {
+      return animations;
+    },
+    animationRoot,
     release,
   };
 }

@@ -1,10 +1,12 @@
 // The browser-independent core of @kiln/three in Node: progress reports, the download loop
 // (retries, presigned refresh, abort) with an injected fetch, and the cache (shared requests,
 // reference counts, LRU byte budget). The browser tests cover the same through real Chromium.
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { AssetCache, type Cacheable } from '../src/cache.js';
 import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
 import { download, looksPresigned, type NetContext } from '../src/fetch.js';
+import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
 import { ProgressTracker, type KilnProgress } from '../src/progress.js';
 
 function net(fetch: NetContext['fetch'], retries = 3): NetContext {
@@ -238,5 +240,30 @@ describe('AssetCache', () => {
     expect(cache.stats().pending).toBe(0);
     a.release();
     expect(cache.stats()).toMatchObject({ entries: 0 });
+  });
+});
+
+describe('gunzipIfGzip (decoder .gz copies)', () => {
+  const wasm = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
+  const toArrayBuffer = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+  it('inflates gzip bytes to the original', async () => {
+    const gz = gzipSync(wasm);
+    expect(isGzip(toArrayBuffer(gz))).toBe(true);
+    expect(new Uint8Array(await gunzipIfGzip(toArrayBuffer(gz), 'test'))).toEqual(wasm);
+  });
+
+  it('passes bytes that are not gzip through (a server that sent Content-Encoding: gzip)', async () => {
+    const plain = toArrayBuffer(wasm);
+    expect(isGzip(plain)).toBe(false);
+    expect(await gunzipIfGzip(plain, 'test')).toBe(plain);
+    expect(isGzip(new ArrayBuffer(0))).toBe(false);
+  });
+
+  it('rejects a truncated gzip file with a decode error naming it', async () => {
+    const gz = gzipSync(wasm);
+    const error = await gunzipIfGzip(toArrayBuffer(gz.subarray(0, gz.length - 20)), 'Draco decoder draco/draco_decoder.wasm.gz').catch((e: unknown) => e);
+    expect(isKilnLoadError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'decode', message: expect.stringMatching(/^Draco decoder draco\/draco_decoder\.wasm\.gz: not a valid gzip file/) });
   });
 });

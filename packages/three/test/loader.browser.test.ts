@@ -153,6 +153,45 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(requested.filter((path) => path === `/${lod0Key}`)).toHaveLength(1);
   });
 
+  it('animates every level of a skinned LOD in step through animationRoot, levels that arrive later included', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const loader = kt.loader({ manifest, decoderPath: decoders });
+      const lod = await loader.loadLod('skinned-lod');
+      const mixer = new kt.THREE.AnimationMixer(lod.animationRoot);
+      const clip = lod.animations.find((candidate) => candidate.name === 'bend');
+      if (!clip) throw new Error(`no "bend" clip: ${lod.animations.map((c) => c.name).join(', ')}`);
+      mixer.clipAction(clip).play();
+      mixer.update(0.25);
+      const firstLevels = lod.loadedLevels();
+      await lod.ready;
+      mixer.update(0.25);
+      const tipAngle = (object: InstanceType<typeof kt.THREE.Object3D>) => {
+        const tip = object.getObjectByName('tip');
+        return tip ? 2 * Math.asin(tip.quaternion.z) : null;
+      };
+      const angles = lod.lod.levels.map((level) => tipAngle(level.object));
+      const strips = lod.lod.levels.map((level) => (level.object.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh> | undefined)?.skeleton.uuid);
+      const pixels = kt.render([lod.lod]);
+      mixer.stopAllAction();
+      const clips = lod.animations.map((c) => c.name);
+      lod.release();
+      // `stats` is in three (AnimationObjectGroup.js) but not in its type declarations.
+      const afterRelease = (lod.animationRoot as unknown as { stats: { objects: { total: number } } }).stats.objects.total;
+      loader.dispose();
+      return { clips, firstLevels, angles, skeletons: new Set(strips).size, levels: lod.levels, pixels, afterRelease };
+    }, env);
+    expect(result.clips).toEqual(['bend']);
+    expect(result.firstLevels).toEqual([2]); // progressive: the others joined the mixer's target later
+    expect(result.levels).toEqual([0, 1, 2]);
+    expect(result.skeletons, 'each level has its own skeleton').toBe(3);
+    // Half way through a bend of 45° about z, on every level.
+    expect(result.angles).toHaveLength(3);
+    for (const angle of result.angles) expect(angle).toBeCloseTo(Math.PI / 8, 3);
+    expect(result.pixels.nonBackground).toBeGreaterThan(0);
+    expect(result.afterRelease).toBe(0);
+  });
+
   it('loads HDR and EXR environment maps through PMREM and lights a scene with them', async () => {
     const result = await page.evaluate(async ({ manifest, decoders }) => {
       const { kt } = window;
@@ -244,8 +283,8 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.aborted.code).toBe('aborted');
     expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
     // The decoder was downloaded once, by Kiln's own channel, and never re-requested.
-    const wasm = chaos.log.filter((entry) => entry.path.endsWith('draco_decoder.wasm'));
-    expect(wasm.map((entry) => entry.status)).toEqual([200]);
+    const wasm = chaos.log.filter((entry) => /draco_decoder\.wasm(\.gz)?$/.test(entry.path));
+    expect(wasm.map((entry) => [entry.path.replace(/^.*\//, ''), entry.status])).toEqual([['draco_decoder.wasm.gz', 200]]);
   });
 
   it('refreshes an expired presigned URL through resolveUrl (403, then a fresh URL)', async () => {
@@ -439,8 +478,45 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     }, env);
     expect(result.afterPreload).toBe(4);
     expect(result.afterLoad).toBe(4);
+    // The gzip copies, each once: 335 KB on the wire instead of 835 KB.
     const decoderFiles = app.log.filter((path) => path.startsWith('/decoders/')).sort();
-    expect(decoderFiles).toEqual(['/decoders/basis/basis_transcoder.js', '/decoders/basis/basis_transcoder.wasm', '/decoders/draco/draco_decoder.wasm', '/decoders/draco/draco_wasm_wrapper.js']);
+    expect(decoderFiles).toEqual(['/decoders/basis/basis_transcoder.js.gz', '/decoders/basis/basis_transcoder.wasm.gz', '/decoders/draco/draco_decoder.wasm.gz', '/decoders/draco/draco_wasm_wrapper.js.gz']);
+  });
+
+  it("falls back to the plain decoder files, with a warning, where the .gz copies are missing; decoderCompression: 'none' asks for the plain files only", async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const plainPath = decoders.replace(/decoders\/$/, 'decoders-plain/');
+      const warnings: string[] = [];
+      const fallback = kt.loader({ manifest, decoderPath: plainPath, logger: { warn: (message) => warnings.push(message) } });
+      const a = await fallback.load('sphere-draco-etc1s');
+      const fallbackPixels = kt.render([a.scene]);
+      a.release();
+      fallback.dispose();
+      const none = kt.loader({ manifest, decoderPath: decoders, decoderCompression: 'none' });
+      const b = await none.load('sphere-draco-etc1s');
+      const nonePixels = kt.render([b.scene]);
+      b.release();
+      none.dispose();
+      return { warnings, fallbackPixels, nonePixels };
+    }, env);
+    expect(result.fallbackPixels.nonBackground).toBeGreaterThan(result.fallbackPixels.total * 0.1);
+    expect(result.nonePixels.nonBackground).toBeGreaterThan(result.nonePixels.total * 0.1);
+    expect(result.warnings).toHaveLength(4);
+    expect(result.warnings[0]).toMatch(/decoders-plain\/\w+\/\w+\.(js|wasm)\.gz answered 404; fetching the uncompressed .* decoderCompression: 'none'/);
+    const plain = app.log.filter((path) => path.startsWith('/decoders-plain/')).sort();
+    expect(plain).toEqual([
+      '/decoders-plain/basis/basis_transcoder.js',
+      '/decoders-plain/basis/basis_transcoder.js.gz',
+      '/decoders-plain/basis/basis_transcoder.wasm',
+      '/decoders-plain/basis/basis_transcoder.wasm.gz',
+      '/decoders-plain/draco/draco_decoder.wasm',
+      '/decoders-plain/draco/draco_decoder.wasm.gz',
+      '/decoders-plain/draco/draco_wasm_wrapper.js',
+      '/decoders-plain/draco/draco_wasm_wrapper.js.gz',
+    ]);
+    const none = app.log.filter((path) => path.startsWith('/decoders/')).sort();
+    expect(none).toEqual(['/decoders/basis/basis_transcoder.js', '/decoders/basis/basis_transcoder.wasm', '/decoders/draco/draco_decoder.wasm', '/decoders/draco/draco_wasm_wrapper.js']);
   });
 
   it('reports monotonic progress that ends at 100%, also with gzip and without Content-Length', async () => {

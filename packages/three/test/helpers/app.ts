@@ -37,14 +37,20 @@ export async function bundlePage(entry: string, outDir: string): Promise<void> {
   });
 }
 
-/** Builds a temp app folder: index.html, bundle.js and decoders/. */
+/**
+ * Builds a temp app folder: index.html, bundle.js, decoders/ (as `pnpm build` writes it, with a
+ * `.gz` beside each fetched file) and decoders-plain/ (the same without the `.gz` copies, as a
+ * host that copied only the plain files would serve).
+ */
 export async function prepareApp(entry: string, name: string): Promise<string> {
   const dir = join(packageDir, '.kiln-tmp', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await bundlePage(entry, dir);
-  const { copyDecoders } = (await import(join(packageDir, 'scripts', 'copy-decoders.mjs'))) as { copyDecoders: (out: string) => unknown };
+  const { copyDecoders, GZIPPED } = (await import(join(packageDir, 'scripts', 'copy-decoders.mjs'))) as typeof import('../../scripts/copy-decoders.mjs');
   copyDecoders(join(dir, 'decoders'));
+  copyDecoders(join(dir, 'decoders-plain'));
+  for (const file of GZIPPED) rmSync(join(dir, 'decoders-plain', `${file}.gz`));
   return dir;
 }
 

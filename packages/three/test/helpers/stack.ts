@@ -24,7 +24,7 @@ export function manifestAssets(files: FixtureFile[], extra: ManifestAssetInput[]
   const triangles = (file: string) => files.find((f) => f.file === file)?.triangles;
   const assets: ManifestAssetInput[] = [];
   for (const { file } of files) {
-    if (/^(bench-)?lod[12]\.glb$/.test(file)) continue;
+    if (/^(bench-|skinned-)?lod[12]\.glb$/.test(file)) continue;
     const lodMatch = /^(bench-)?lod0\.glb$/.exec(file);
     if (lodMatch) {
       const prefix = lodMatch[1] ?? '';
@@ -42,6 +42,18 @@ export function manifestAssets(files: FixtureFile[], extra: ManifestAssetInput[]
     const id = file.replace(/\.glb$/, '').replace('.', '-');
     const t = triangles(file);
     assets.push({ name: name(file), id, ...(t === undefined ? {} : { triangles: t }) });
+  }
+  if (files.some((f) => f.file === 'skinned-lod1.glb')) {
+    // The animated strip with two coarser levels: the same bones and clip in every level.
+    assets.push({
+      name: name('skinned.glb'),
+      id: 'skinned-lod',
+      triangles: triangles('skinned.glb') as number,
+      lods: [
+        { name: name('skinned-lod1.glb'), triangles: triangles('skinned-lod1.glb') as number, switchDistance: 4 },
+        { name: name('skinned-lod2.glb'), triangles: triangles('skinned-lod2.glb') as number, switchDistance: 10 },
+      ],
+    });
   }
   for (let i = 0; i < 8; i++) assets.push({ name: name('sphere-draco-etc1s.glb'), id: `worker-${i}` });
   return [...assets, ...extra];
