@@ -96,6 +96,13 @@ async function loadModel(asset: Asset, position: THREE.Vector3, card: AssetCard)
     scene.add(kilnLod.lod);
     state.timings.firstModel ??= Math.round(performance.now());
     const scale = placeOnTile(kilnLod.lod, position, FOOTPRINT);
+    // One mixer for every level: finer levels join animationRoot as they arrive and move in step.
+    const clip = kilnLod.animations[0];
+    if (clip) {
+      const mixer = new THREE.AnimationMixer(kilnLod.animationRoot);
+      mixer.clipAction(clip).play();
+      mixers.push(mixer);
+    }
     await kilnLod.ready;
     // Switch distances come from the model's own size; keep them in step with the fitted size.
     for (const level of kilnLod.lod.levels) level.distance *= scale;

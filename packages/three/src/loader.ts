@@ -7,7 +7,7 @@ import {
   type Platform,
   type ResolvedAsset,
 } from '@kiln/manifest';
-import { PMREMGenerator, type AnimationClip, type Object3D, type Texture, type WebGLRenderer } from 'three';
+import { PerspectiveCamera, PMREMGenerator, type AnimationClip, type Camera, type Object3D, type Scene, type Texture, type WebGLRenderer } from 'three';
 import { GLTFLoader, type GLTF } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { AssetCache, type Cacheable, type KilnCacheStats } from './cache.js';
 import { DecoderSet } from './decoders.js';
@@ -153,6 +153,7 @@ export class KilnLoader {
   private platform: Platform | undefined;
   private logger: KilnLogger;
   private readonly uploadTextures: boolean;
+  private readonly precompile: { scene: Scene; camera: Camera } | undefined;
   private pmrem: PMREMGenerator | undefined;
   private disposed = false;
   /** Worker limits: Draco and Basis (their sum is `maxWorkers`). */
@@ -174,6 +175,7 @@ export class KilnLoader {
     this.missingTexture = options.missingTexture ?? KILN_LOADER_DEFAULTS.missingTexture;
     this.platform = options.platform;
     this.uploadTextures = options.uploadTextures ?? KILN_LOADER_DEFAULTS.uploadTextures;
+    this.precompile = options.precompile && { scene: options.precompile.scene, camera: options.precompile.camera ?? new PerspectiveCamera() };
     this.logger = options.logger ?? { warn: (message) => console.warn(message) };
     if (options.manifest !== undefined) {
       try {
@@ -302,6 +304,11 @@ export class KilnLoader {
       for (const texture of template.textures) this.renderer.initTexture(texture);
     }
     const scene = cloneScene(template.scene, template.skinned);
+    if (this.precompile) {
+      // Issues the compile and link calls now; the GPU process works on them while other assets
+      // load, and the first frame finds the programs ready (three checks them lazily).
+      this.renderer.compile(scene, this.precompile.camera, this.precompile.scene);
+    }
     let released = false;
     return {
       scene,

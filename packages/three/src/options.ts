@@ -1,5 +1,5 @@
 import { KilnValidationError, PLATFORMS, type Manifest, type Platform, type ResolvedAsset, type ValidationIssue } from '@kiln/manifest';
-import type { WebGLRenderer } from 'three';
+import type { Camera, Scene, WebGLRenderer } from 'three';
 import { RETRY_DEFAULTS, type RefreshReason, type RetryOptions } from './fetch.js';
 import type { DecoderCompression } from './decoders.js';
 
@@ -75,6 +75,15 @@ export interface KilnLoaderOptions {
    * first frame that shows it does not pay for it. Default: `true`.
    */
   uploadTextures?: boolean;
+  /**
+   * The scene your models go into (with its lights, fog and environment), and the camera that
+   * draws it (default: a perspective camera on layer 0). With it, each model's shader programs
+   * are compiled for that scene as the model loads (`renderer.compile`), so the GPU compiles
+   * them while other assets still download or decode, instead of stalling the first frame that
+   * shows the model. Programs depend on the scene's lights and environment: set them up first.
+   * Default: none (three compiles in the first frame, as usual).
+   */
+  precompile?: { scene: Scene; camera?: Camera };
   /** Receives warnings. Default: `console.warn`. */
   logger?: KilnLogger;
 }
@@ -120,6 +129,11 @@ export function checkLoaderOptions(options: KilnLoaderOptions): void {
   if (cacheBytes !== undefined && !(typeof cacheBytes === 'number' && cacheBytes >= 0)) issues.push({ path: 'cacheBytes', message: 'must be a number >= 0' });
   if (o['decoderCompression'] !== undefined && o['decoderCompression'] !== 'gzip' && o['decoderCompression'] !== 'none') {
     issues.push({ path: 'decoderCompression', message: "must be 'gzip' or 'none'" });
+  }
+  const precompile = o['precompile'] as { scene?: { isScene?: boolean }; camera?: { isCamera?: boolean } } | undefined;
+  if (precompile !== undefined) {
+    if (typeof precompile !== 'object' || precompile === null || precompile.scene?.isScene !== true) issues.push({ path: 'precompile.scene', message: 'must be a THREE.Scene' });
+    else if (precompile.camera !== undefined && precompile.camera?.isCamera !== true) issues.push({ path: 'precompile.camera', message: 'must be a THREE.Camera' });
   }
   if (o['uploadTextures'] !== undefined && typeof o['uploadTextures'] !== 'boolean') issues.push({ path: 'uploadTextures', message: 'must be a boolean' });
   if (o['integrity'] !== undefined && typeof o['integrity'] !== 'boolean') issues.push({ path: 'integrity', message: 'must be a boolean' });

@@ -7,6 +7,7 @@ import { AssetCache, type Cacheable } from '../src/cache.js';
 import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
 import { download, looksPresigned, type NetContext } from '../src/fetch.js';
 import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
+import { checkLoaderOptions, type KilnLoaderOptions } from '../src/options.js';
 import { ProgressTracker, type KilnProgress } from '../src/progress.js';
 
 function net(fetch: NetContext['fetch'], retries = 3): NetContext {
@@ -265,5 +266,31 @@ describe('gunzipIfGzip (decoder .gz copies)', () => {
     const error = await gunzipIfGzip(toArrayBuffer(gz.subarray(0, gz.length - 20)), 'Draco decoder draco/draco_decoder.wasm.gz').catch((e: unknown) => e);
     expect(isKilnLoadError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'decode', message: expect.stringMatching(/^Draco decoder draco\/draco_decoder\.wasm\.gz: not a valid gzip file/) });
+  });
+});
+
+describe('createKilnLoader options', () => {
+  // checkLoaderOptions only looks at the renderer's shape; Chromium tests use a real one.
+  const renderer = { extensions: {} } as unknown as KilnLoaderOptions['renderer'];
+  const issues = (options: Record<string, unknown>) => {
+    try {
+      checkLoaderOptions({ renderer, ...options } as KilnLoaderOptions);
+      return [];
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'KilnValidationError', code: 'invalid_input' });
+      return (error as { issues: { path: string }[] }).issues.map((issue) => issue.path);
+    }
+  };
+
+  it('accepts good options', () => {
+    expect(issues({ decoderCompression: 'none', precompile: { scene: { isScene: true }, camera: { isCamera: true } }, maxWorkers: 2 })).toEqual([]);
+  });
+
+  it('names every bad option', () => {
+    expect(issues({ decoderCompression: 'brotli' })).toEqual(['decoderCompression']);
+    expect(issues({ precompile: { scene: {} } })).toEqual(['precompile.scene']);
+    expect(issues({ precompile: null })).toEqual(['precompile.scene']);
+    expect(issues({ precompile: { scene: { isScene: true }, camera: {} } })).toEqual(['precompile.camera']);
+    expect(issues({ maxWorkers: 1, decoderPath: '', renderer: {} })).toEqual(['renderer', 'decoderPath', 'maxWorkers']);
   });
 });

@@ -192,6 +192,47 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.afterRelease).toBe(0);
   });
 
+  it('precompile: compiles each model for the given scene as it loads, so its first frame compiles no shader', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders }) => {
+      const { kt } = window;
+      const { THREE } = kt;
+      const programs = () => kt.renderer.info.programs?.length ?? 0;
+      const camera = new THREE.PerspectiveCamera(50, 1, 0.1, 100);
+      camera.position.set(0, 0, 4);
+      // With precompile: the programs exist once load() resolves, and the frame adds none.
+      const scene = new THREE.Scene();
+      scene.add(new THREE.AmbientLight(0xffffff, 0.5), new THREE.DirectionalLight(0xffffff, 2), new THREE.PointLight(0xff8800, 3));
+      const loader = kt.loader({ manifest, decoderPath: decoders, precompile: { scene, camera } });
+      const start = programs();
+      const a = await loader.load('sphere-etc1s');
+      const b = await loader.load('skinned');
+      const afterLoad = programs();
+      scene.add(a.scene, b.scene);
+      kt.renderer.render(scene, camera);
+      const afterFrame = programs();
+      a.release();
+      b.release();
+      loader.dispose(); // one KTX2Loader at a time
+      // Without: another light set (other programs), compiled in the first frame.
+      const other = new THREE.Scene();
+      other.add(new THREE.HemisphereLight(0xffffff, 0x444444, 1), new THREE.SpotLight(0xffffff, 5));
+      const plain = kt.loader({ manifest, decoderPath: decoders });
+      const plainStart = programs();
+      const c = await plain.load('sphere-etc1s');
+      const plainAfterLoad = programs();
+      other.add(c.scene);
+      kt.renderer.render(other, camera);
+      const plainAfterFrame = programs();
+      c.release();
+      plain.dispose();
+      return { start, afterLoad, afterFrame, plainStart, plainAfterLoad, plainAfterFrame };
+    }, env);
+    expect(result.afterLoad, 'programs compiled during load').toBeGreaterThanOrEqual(result.start + 2);
+    expect(result.afterFrame, 'the frame found them ready').toBe(result.afterLoad);
+    expect(result.plainAfterLoad, 'without precompile, load compiles nothing').toBe(result.plainStart);
+    expect(result.plainAfterFrame, 'without precompile the frame compiles').toBeGreaterThan(result.plainAfterLoad);
+  });
+
   it('loads HDR and EXR environment maps through PMREM and lights a scene with them', async () => {
     const result = await page.evaluate(async ({ manifest, decoders }) => {
       const { kt } = window;

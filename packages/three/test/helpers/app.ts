@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { packageDir } from './fixtures.js';
@@ -57,9 +58,16 @@ export async function prepareApp(entry: string, name: string): Promise<string> {
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>kiln three test</title></head>
 <body style="margin:0;background:#000"><script type="module" src="/bundle.js"></script></body></html>`;
 
+/** Options of {@link startAppServer}. */
+export interface AppServerOptions {
+  /** Send `.js` and `.wasm` with `Content-Encoding: gzip` to clients that accept it, as a CDN that compresses them would. Default: `false`. */
+  gzip?: boolean;
+}
+
 /** Serves `dir` (and `/` as the test page) on its own origin. */
-export async function startAppServer(dir: string): Promise<AppServer> {
+export async function startAppServer(dir: string, options: AppServerOptions = {}): Promise<AppServer> {
   const log: string[] = [];
+  const gzipped = new Map<string, Buffer>();
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://app').pathname);
     log.push(path);
@@ -72,13 +80,20 @@ export async function startAppServer(dir: string): Promise<AppServer> {
       res.writeHead(404).end('not found');
       return;
     }
-    res
-      .writeHead(200, {
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'Cache-Control': 'no-store',
-        'Access-Control-Allow-Origin': '*',
-      })
-      .end(readFileSync(file));
+    const headers: Record<string, string> = {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'Access-Control-Allow-Origin': '*',
+    };
+    let body: Buffer = readFileSync(file);
+    if (options.gzip && (extname(file) === '.js' || extname(file) === '.wasm') && /\bgzip\b/.test(String(req.headers['accept-encoding']))) {
+      let compressed = gzipped.get(file);
+      if (compressed === undefined) gzipped.set(file, (compressed = gzipSync(body, { level: 9 })));
+      body = compressed;
+      headers['Content-Encoding'] = 'gzip';
+      headers['Vary'] = 'Accept-Encoding';
+    }
+    res.writeHead(200, headers).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
