@@ -232,6 +232,20 @@ describe('kiln optimize: files, folders and globs', () => {
     expect(await files()).toEqual(['m/a.glb', 'm/a.opt.glb', 'm/b.glb', 'm/b.opt.glb']);
   });
 
+  it('reports PSNR per re-encoded texture, and skips it with --no-psnr', async () => {
+    await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(256, 256))); // large enough that WebP wins
+    const psnrOf = (stdout: string) => (JSON.parse(stdout) as { report: { textureReports: { psnr: number | null }[] } }[])[0]!.report.textureReports.map((t) => t.psnr);
+    const measured = await kiln('optimize', 'paint.glb', '-o', 'a.glb', '--json', '--quiet');
+    expect(measured.code).toBe(EXIT.ok);
+    expect(psnrOf(measured.stdout).length).toBeGreaterThan(0);
+    expect(psnrOf(measured.stdout).every((p) => p === null || p > 20)).toBe(true);
+    expect(psnrOf(measured.stdout).some((p) => p !== null)).toBe(true);
+    const skipped = await kiln('optimize', 'paint.glb', '-o', 'b.glb', '--json', '--quiet', '--no-psnr');
+    expect(skipped.code).toBe(EXIT.ok);
+    expect(psnrOf(skipped.stdout).every((p) => p === null)).toBe(true);
+    expect(await readFile(join(dir, 'b.glb'))).toEqual(await readFile(join(dir, 'a.glb')));
+  });
+
   it('draws progress bars on a TTY', async () => {
     await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(32, 32)));
     const stderr = new Capture(true);

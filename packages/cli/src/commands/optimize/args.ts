@@ -22,6 +22,7 @@ Options:
   --lods <ratios>          LOD ratios, such as 0.5,0.25,0.1: writes <name>.lod1.glb, …
   --concurrency <n>        Files processed at once, and KTX2 worker threads (default: cores, at most 4)
   --validate <mode>        error | warn | off: new validator issues fail, warn or are not checked (default error)
+  --no-psnr                Skip the per-texture PSNR (it decodes every re-encoded texture again)
   --json                   Print the reports as JSON on stdout (progress stays on stderr)
   --quiet                  No progress output
   --verbose                Debug log and stack traces on stderr
@@ -41,6 +42,8 @@ export interface OptimizeCommandOptions {
   allowOverBudget: boolean;
   pruneAttributes: boolean;
   flatten: boolean;
+  /** Measure PSNR of re-encoded textures (`--no-psnr` turns it off). */
+  psnr: boolean;
   lods: number[];
   concurrency: number;
   validate: 'error' | 'warn' | 'off';
@@ -93,6 +96,7 @@ export function parseOptimizeArgs(argv: readonly string[]): OptimizeCommandOptio
     allowOverBudget: v['allow-over-budget'] ?? false,
     pruneAttributes: v['prune-attributes'] ?? false,
     flatten: v['flatten'] ?? false,
+    psnr: !(v['no-psnr'] ?? false),
     lods: ratios(v.lods),
     concurrency: positiveInt('concurrency', v.concurrency) ?? Math.max(1, Math.min(4, availableParallelism())),
     validate: oneOf('validate', v.validate, ['error', 'warn', 'off'] as const) ?? 'error',
@@ -131,6 +135,7 @@ function parse(argv: readonly string[]) {
       'allow-over-budget': { type: 'boolean' },
       'prune-attributes': { type: 'boolean' },
       flatten: { type: 'boolean' },
+      'no-psnr': { type: 'boolean' },
       lods: { type: 'string' },
       concurrency: { type: 'string' },
       validate: { type: 'string' },

@@ -95,6 +95,7 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
           onBudgetUnreachable: options.allowOverBudget ? 'warn' : 'error',
           pruneAttributes: options.pruneAttributes,
           flatten: options.flatten,
+          measureQuality: options.psnr,
           lods: options.lods,
           validate: options.validate,
           ...(pool ? { ktx2Encoder: pool } : {}),
