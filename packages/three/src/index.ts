@@ -10,7 +10,7 @@
  */
 
 export { createKilnLoader, KilnLoader } from './loader.js';
-export type { KilnAsset, KilnEnvironment, LoadOptions, LoadEnvironmentOptions, LodSelector, PreloadOptions } from './loader.js';
+export type { KilnAsset, KilnEnvironment, LoadOptions, LoadEnvironmentOptions, LodSelector, PreloadOptions } from './load-types.js';
 
 export { KILN_LOADER_DEFAULTS } from './options.js';
 export type { KilnLoaderOptions, KilnLogger, MissingTextureMode, ResolveUrl, ResolveUrlRequest } from './options.js';

@@ -7,16 +7,18 @@ import {
   type Platform,
   type ResolvedAsset,
 } from '@kiln/manifest';
-import { PerspectiveCamera, PMREMGenerator, type AnimationClip, type Camera, type Object3D, type Scene, type Texture, type WebGLRenderer } from 'three';
-import { GLTFLoader, type GLTF } from 'three/examples/jsm/loaders/GLTFLoader.js';
-import { AssetCache, type Cacheable, type KilnCacheStats } from './cache.js';
+import { PerspectiveCamera, PMREMGenerator, type Camera, type Scene, type WebGLRenderer } from 'three';
+import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import { AssetCache, type KilnCacheStats } from './cache.js';
 import { DecoderSet } from './decoders.js';
 import { KilnLoadError } from './errors.js';
 import { download, messageOf, type NetContext } from './fetch.js';
 import { decodeEnvironment, type EnvironmentValue } from './environment.js';
 import { decoderNeeds, readGltfJson, type EnvironmentFormat } from './gltf-header.js';
 import { sha256Hex } from './integrity.js';
+import type { KilnAsset, KilnEnvironment, LoadEnvironmentOptions, LoadOptions, LodSelector, PreloadOptions } from './load-types.js';
 import { buildLod, type KilnLod, type LoadLodOptions } from './lod.js';
+import { parseModel, type ModelTemplate } from './model.js';
 import {
   checkLoaderOptions,
   defaultMaxWorkers,
@@ -27,85 +29,9 @@ import {
   type MissingTextureMode,
   type ResolveUrl,
 } from './options.js';
-import type { KilnProgressCallback, ProgressTracker } from './progress.js';
-import { cloneScene, collectResources, disposeGpu, disposeSkeletons, estimateBytes, freeCpu, hasSkinnedMesh } from './scene.js';
+import type { ProgressTracker } from './progress.js';
+import { cloneScene, disposeSkeletons } from './scene.js';
 import { raceAbort, throwIfAborted } from './signal.js';
-import { missingTextures, resourceBase } from './textures.js';
-
-/** Which LOD level of a manifest asset to load: an explicit level, or measures to pick one. */
-export type LodSelector = number | { distance?: number; screenCoverage?: number; platform?: Platform };
-
-/** Options of {@link KilnLoader.load}. */
-export interface LoadOptions {
-  /** LOD level (0 = the asset itself) or measures to pick it. Default: level 0, raised to the platform floor. */
-  lod?: LodSelector;
-  /** Stops waiting (and the download, when no other caller shares it) with an `aborted` error. */
-  signal?: AbortSignal;
-  /** Download progress in real bytes, monotonic, ending at `fraction: 1`. */
-  onProgress?: KilnProgressCallback;
-  /**
-   * Check the bytes against the manifest's SHA-256 (or this hex digest for URL loads) before
-   * parsing. Applies to the download this load starts; a load served by the cache or joining a
-   * download in flight gets the asset cached under the same `id#level@sha256` key. Default: the
-   * loader's `integrity`.
-   */
-  integrity?: boolean | string;
-}
-
-/** A loaded model: your own clone of the cached asset. */
-export interface KilnAsset {
-  /** The clone to add to your scene. Geometries, materials and textures are shared with other clones. */
-  readonly scene: Object3D;
-  /** The asset's animation clips (shared, read-only). */
-  readonly animations: readonly AnimationClip[];
-  /** The manifest asset id, or `undefined` for a URL load. */
-  readonly assetId: string | undefined;
-  /** The LOD level loaded, or `undefined` for a URL load. */
-  readonly level: number | undefined;
-  /** The cache key: `${assetId}#${level}@${sha256}`, or `url:<url>` for URL loads. */
-  readonly cacheKey: string;
-  /** Gives the clone back. The last release of an asset frees its GPU memory. Safe to call twice. */
-  release(): void;
-}
-
-/** Options of {@link KilnLoader.loadEnvironment}. */
-export interface LoadEnvironmentOptions {
-  /** Stops waiting (and the download, when nobody else wants it) with an `aborted` error. */
-  signal?: AbortSignal;
-  /** Download progress, as for models. */
-  onProgress?: KilnProgressCallback;
-  /** As for models. */
-  integrity?: boolean | string;
-  /** The file format. Default: sniffed from the bytes. */
-  format?: EnvironmentFormat;
-}
-
-/** A loaded environment map, prefiltered with PMREM. */
-export interface KilnEnvironment {
-  /** Assign to `scene.environment` (and `scene.background` if you like). Shared; do not dispose it. */
-  readonly texture: Texture;
-  readonly assetId: string | undefined;
-  readonly cacheKey: string;
-  /** Gives it back; the last release frees the GPU memory. Safe to call twice. */
-  release(): void;
-}
-
-/** Options of {@link KilnLoader.preload}. */
-export interface PreloadOptions {
-  /** Download the decoders and start their workers. Default: `true`. */
-  decoders?: boolean;
-  /** Compile the PMREM shader used for environment maps. Default: `true` when the manifest has one. */
-  environment?: boolean;
-  /** Stops waiting (the shared decoder downloads go on). */
-  signal?: AbortSignal;
-}
-
-interface ModelTemplate extends Cacheable {
-  readonly scene: Object3D;
-  readonly textures: readonly Texture[];
-  readonly animations: AnimationClip[];
-  readonly skinned: boolean;
-}
 
 interface Target {
   label: string;
@@ -509,41 +435,13 @@ export class KilnLoader {
       if (error instanceof KilnLoadError) throw error;
       throw new KilnLoadError('decode', `${label}: decoder failed to start: ${messageOf(error)}`, { cause: error });
     }
-    throwIfAborted(signal, label);
-    let gltf: GLTF;
-    try {
-      gltf = await this.gltf.parseAsync(bytes, resourceBase(url));
-    } catch (error) {
-      throw new KilnLoadError('decode', `${label}: GLTFLoader could not parse ${stripQuery(url)}: ${messageOf(error)}`, {
-        cause: error,
-        details: { url: stripQuery(url), assetId: target.resolved?.assetId },
-      });
-    }
-    const scene = gltf.scene;
-    const missing = await missingTextures(gltf, json);
-    if (missing.length > 0) {
-      const message = `${label}: ${missing.length} texture(s) failed to load or decode: ${missing.join(', ')}`;
-      if (this.missingTexture === 'error') {
-        disposeGpu(scene);
-        freeCpu(scene);
-        throw new KilnLoadError('decode', message, { details: { url: stripQuery(url), textures: missing, assetId: target.resolved?.assetId } });
-      }
-      this.logger.warn(`@kiln/three: ${message}; the model is shown without them (missingTexture: 'warn')`);
-    }
-    if (signal.aborted) {
-      disposeGpu(scene);
-      freeCpu(scene);
-      throwIfAborted(signal, label);
-    }
-    return {
-      scene,
-      textures: [...collectResources(scene).textures],
-      animations: gltf.animations,
-      skinned: hasSkinnedMesh(scene),
-      bytes: estimateBytes(scene),
-      disposeGpu: () => disposeGpu(scene),
-      free: () => freeCpu(scene),
-    };
+    return parseModel(this.gltf, bytes, url, json, {
+      label,
+      signal,
+      missingTexture: this.missingTexture,
+      warn: (message) => this.logger.warn(message),
+      assetId: target.resolved?.assetId,
+    });
   }
 
   private async createEnvironment(

@@ -1,7 +1,8 @@
 import { selectLod, type Asset, type LodVariant, type Platform } from '@kiln/manifest';
 import { AnimationObjectGroup, LOD, Sphere, type AnimationClip, type BufferGeometry, type Object3D } from 'three';
 import { KilnLoadError } from './errors.js';
-import type { KilnAsset, KilnLoader } from './loader.js';
+import type { KilnAsset } from './load-types.js';
+import type { KilnLoader } from './loader.js';
 import { abortedError, throwIfAborted } from './signal.js';
 
 /** Options of {@link KilnLoader.loadLod}. */

@@ -1,0 +1,73 @@
+import { stripQuery } from '@kiln/manifest';
+import type { AnimationClip, Object3D, Texture } from 'three';
+import type { GLTF, GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import type { Cacheable } from './cache.js';
+import type { GltfJsonHead } from './gltf-header.js';
+import { KilnLoadError } from './errors.js';
+import { messageOf } from './fetch.js';
+import type { MissingTextureMode } from './options.js';
+import { collectResources, disposeGpu, estimateBytes, freeCpu, hasSkinnedMesh } from './scene.js';
+import { throwIfAborted } from './signal.js';
+import { missingTextures, resourceBase } from './textures.js';
+
+/** A parsed model as the cache holds it; each load gets a clone of `scene`. @internal */
+export interface ModelTemplate extends Cacheable {
+  readonly scene: Object3D;
+  readonly textures: readonly Texture[];
+  readonly animations: AnimationClip[];
+  readonly skinned: boolean;
+}
+
+/** What {@link parseModel} needs besides the bytes. @internal */
+export interface ParseModelContext {
+  label: string;
+  signal: AbortSignal;
+  missingTexture: MissingTextureMode;
+  warn: (message: string) => void;
+  assetId: string | undefined;
+}
+
+/**
+ * Parses downloaded GLB/glTF bytes with three's GLTFLoader (its decoders ready), then checks
+ * every texture: GLTFLoader only logs one it cannot load, so a missing texture is an error here
+ * (or a warning, as configured). Frees what it made when it fails or is aborted.
+ * @internal
+ */
+export async function parseModel(gltfLoader: GLTFLoader, bytes: ArrayBuffer, url: string, json: GltfJsonHead, context: ParseModelContext): Promise<ModelTemplate> {
+  const { label, signal } = context;
+  throwIfAborted(signal, label);
+  let gltf: GLTF;
+  try {
+    gltf = await gltfLoader.parseAsync(bytes, resourceBase(url));
+  } catch (error) {
+    throw new KilnLoadError('decode', `${label}: GLTFLoader could not parse ${stripQuery(url)}: ${messageOf(error)}`, {
+      cause: error,
+      details: { url: stripQuery(url), assetId: context.assetId },
+    });
+  }
+  const scene = gltf.scene;
+  const missing = await missingTextures(gltf, json);
+  if (missing.length > 0) {
+    const message = `${label}: ${missing.length} texture(s) failed to load or decode: ${missing.join(', ')}`;
+    if (context.missingTexture === 'error') {
+      disposeGpu(scene);
+      freeCpu(scene);
+      throw new KilnLoadError('decode', message, { details: { url: stripQuery(url), textures: missing, assetId: context.assetId } });
+    }
+    context.warn(`@kiln/three: ${message}; the model is shown without them (missingTexture: 'warn')`);
+  }
+  if (signal.aborted) {
+    disposeGpu(scene);
+    freeCpu(scene);
+    throwIfAborted(signal, label);
+  }
+  return {
+    scene,
+    textures: [...collectResources(scene).textures],
+    animations: gltf.animations,
+    skinned: hasSkinnedMesh(scene),
+    bytes: estimateBytes(scene),
+    disposeGpu: () => disposeGpu(scene),
+    free: () => freeCpu(scene),
+  };
+}
