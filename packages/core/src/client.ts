@@ -348,7 +348,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
   }
 
   async function promoteDue(): Promise<void> {
-    const due = (await store.listSteps({ state: 'retry_wait' })).filter((s) => (s.notBefore ?? 0) <= now());
+    const due = await store.listSteps({ state: 'retry_wait', dueBy: now() });
     for (const step of due) {
       await mutateRun(ctx, step.runId, (view) => {
         const fresh = view.byName.get(step.name);
@@ -359,7 +359,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
         };
       }).catch((error: unknown) => logger.error(`scheduler: promoting ${step.id} failed: ${String(error)}`));
     }
-    const overdue = (await store.listSteps({ state: 'awaiting_review' })).filter((s) => s.reviewTimeout !== undefined && s.notBefore !== undefined && s.notBefore <= now());
+    const overdue = (await store.listSteps({ state: 'awaiting_review', dueBy: now() })).filter((s) => s.reviewTimeout !== undefined);
     for (const step of overdue) {
       await timeOutReview(ctx, step.id).catch((error: unknown) => logger.error(`scheduler: review timeout of ${step.id} failed: ${String(error)}`));
     }

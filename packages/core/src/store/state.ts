@@ -183,6 +183,7 @@ export class StoreState {
     const states = query.state === undefined ? undefined : typeof query.state === 'string' ? [query.state] : query.state;
     let ids: Iterable<string>;
     if (query.runId !== undefined) ids = this.stepsByRun.get(query.runId) ?? [];
+    else if (query.dueBy !== undefined && states !== undefined && states.length > 0 && states.every((s) => TIMED_STATES.has(s))) ids = this.timed;
     else if (states) ids = states.flatMap((s) => [...(this.byState.get(s) ?? [])]);
     else ids = this.steps.keys();
     const out: StepRecord[] = [];
@@ -192,6 +193,7 @@ export class StoreState {
       if (states && !states.includes(step.state)) continue;
       if (query.batchId !== undefined && step.batchId !== query.batchId) continue;
       if (query.projectId !== undefined && step.projectId !== query.projectId) continue;
+      if (query.dueBy !== undefined && (step.notBefore === undefined || step.notBefore > query.dueBy)) continue;
       out.push(step);
       if (query.limit !== undefined && out.length >= query.limit) break;
     }

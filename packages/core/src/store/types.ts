@@ -263,6 +263,11 @@ export interface StepQuery {
   batchId?: string;
   projectId?: string;
   state?: StepState | readonly StepState[];
+  /**
+   * Only steps whose `notBefore` is set and at or before this time: the scheduler's due timers
+   * (retries to promote, reviews timing out), without reading every waiting step.
+   */
+  dueBy?: number;
   limit?: number;
 }
 

@@ -140,6 +140,14 @@ export function testJobStore(name: string, factory: () => Promise<StoreUnderTest
       (done.steps[0] as { notBefore?: number }).notBefore = 3_000;
       await store.createRuns([wait, review, done]);
       expect(await store.nextDue(1_000)).toBe(7_000);
+      // The due timers: only timed steps whose notBefore has come.
+      const due = async (dueBy: number, state: StepState | StepState[]) => (await store.listSteps({ state, dueBy })).map((s) => s.id).sort();
+      expect(await due(6_999, ['retry_wait', 'awaiting_review'])).toEqual([]);
+      expect(await due(7_000, ['retry_wait', 'awaiting_review'])).toEqual(['v/s']);
+      expect(await due(9_000, ['retry_wait', 'awaiting_review'])).toEqual(['v/s', 'w/s']);
+      expect(await due(9_000, 'retry_wait')).toEqual(['w/s']);
+      expect(await due(9_000, 'done')).toEqual(['d/s']);
+      expect((await store.listSteps({ runId: 'w', dueBy: 8_000 })).map((s) => s.id)).toEqual([]);
       expect(await store.lease({ workerId: 'w', limit: 10, leaseMs: 1_000, now: 8_000 })).toEqual([]);
       // Deciding the review ends its timer.
       await store.commit({ steps: [{ stepId: 'v/s', expectVersion: 1, set: { state: 'approved', notBefore: undefined } }] });

@@ -283,7 +283,7 @@ class PgStore implements PostgresStore {
 }
 
 /** WHERE clause of a run or step query. */
-function filter(query: { runId?: string; batchId?: string; projectId?: string; state?: string | readonly string[] }): { where: string; values: unknown[] } {
+function filter(query: { runId?: string; batchId?: string; projectId?: string; state?: string | readonly string[]; dueBy?: number }): { where: string; values: unknown[] } {
   const clauses: string[] = [];
   const values: unknown[] = [];
   if (query.runId !== undefined) {
@@ -301,6 +301,11 @@ function filter(query: { runId?: string; batchId?: string; projectId?: string; s
   if (query.state !== undefined) {
     values.push(typeof query.state === 'string' ? [query.state] : [...query.state]);
     clauses.push(`state = ANY($${values.length}::text[])`);
+  }
+  if (query.dueBy !== undefined) {
+    // With timed states, the partial index kiln_steps_timed answers this.
+    values.push(query.dueBy);
+    clauses.push(`not_before <= $${values.length}`);
   }
   return { where: clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '', values };
 }
