@@ -173,17 +173,21 @@ export class DecoderSet {
     const get = (path: string) =>
       download(this.net, { label: `${name} ${path}`, url: this.decoderPath + path, signal: this.controller.signal, details: { decoder: path }, priority: 'high' });
     if (this.compression === 'gzip' && canGunzip()) {
+      let why: string;
       try {
-        return await gunzipIfGzip(await get(`${file}.gz`), `${name} ${file}.gz`);
+        const bytes = await gunzipIfGzip(await get(`${file}.gz`), `${name} ${file}.gz`);
+        if (looksLikeDecoderFile(file, bytes)) return bytes;
+        why = "answered with neither gzip nor the file (a single-page app's fallback page?)";
       } catch (error) {
         const status = isKilnLoadError(error) ? error.details?.['status'] : undefined;
-        if (status !== 404 && status !== 403) throw error;
         // 403: S3 and CloudFront answer a missing key with 403 when listing is not allowed.
-        this.warn(
-          `@kiln/three: ${this.decoderPath}${file}.gz answered ${String(status)}; fetching the uncompressed ${file} instead. ` +
-            "Serve the whole decoders/ folder of @kiln/three (it has a .gz beside each file), or set decoderCompression: 'none'.",
-        );
+        if (status !== 404 && status !== 403) throw error;
+        why = `answered ${String(status)}`;
       }
+      this.warn(
+        `@kiln/three: ${this.decoderPath}${file}.gz ${why}; fetching the uncompressed ${file} instead. ` +
+          "Serve the whole decoders/ folder of @kiln/three (it has a .gz beside each file), or set decoderCompression: 'none'.",
+      );
     }
     return get(file);
   }
@@ -207,4 +211,16 @@ export class DecoderSet {
     for (const url of this.blobUrls.values()) URL.revokeObjectURL(url);
     this.blobUrls.clear();
   }
+}
+
+/**
+ * A cheap check that `bytes` are the decoder file they claim to be: WebAssembly starts with
+ * `\0asm`; JavaScript does not start with `<` (an HTML page served for a path the host lacks).
+ * @internal
+ */
+export function looksLikeDecoderFile(file: string, bytes: ArrayBuffer): boolean {
+  const head = new Uint8Array(bytes, 0, Math.min(64, bytes.byteLength));
+  if (file.endsWith('.wasm')) return head[0] === 0x00 && head[1] === 0x61 && head[2] === 0x73 && head[3] === 0x6d;
+  const first = head.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0xef && byte !== 0xbb && byte !== 0xbf);
+  return first !== undefined && first !== 0x3c;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AssetCache, type Cacheable } from '../src/cache.js';
 import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
 import { download, looksPresigned, type NetContext } from '../src/fetch.js';
+import { looksLikeDecoderFile } from '../src/decoders.js';
 import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
 import { checkLoaderOptions, type KilnLoaderOptions } from '../src/options.js';
 import { ProgressTracker, type KilnProgress } from '../src/progress.js';
@@ -259,6 +260,15 @@ describe('gunzipIfGzip (decoder .gz copies)', () => {
     expect(isGzip(plain)).toBe(false);
     expect(await gunzipIfGzip(plain, 'test')).toBe(plain);
     expect(isGzip(new ArrayBuffer(0))).toBe(false);
+  });
+
+  it('tells a decoder file from an HTML page served in its place', () => {
+    const bytes = (text: string | number[]) => (typeof text === 'string' ? new TextEncoder().encode(text) : new Uint8Array(text)).buffer as ArrayBuffer;
+    expect(looksLikeDecoderFile('draco/draco_decoder.wasm', bytes([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))).toBe(true);
+    expect(looksLikeDecoderFile('draco/draco_decoder.wasm', bytes('<!doctype html>'))).toBe(false);
+    expect(looksLikeDecoderFile('basis/basis_transcoder.js', bytes('var BASIS = (function() {'))).toBe(true);
+    expect(looksLikeDecoderFile('basis/basis_transcoder.js', bytes('\n  <html><body></body></html>'))).toBe(false);
+    expect(looksLikeDecoderFile('basis/basis_transcoder.js', bytes(''))).toBe(false);
   });
 
   it('rejects a truncated gzip file with a decode error naming it', async () => {

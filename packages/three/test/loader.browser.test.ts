@@ -534,17 +534,27 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
       const fallbackPixels = kt.render([a.scene]);
       a.release();
       fallback.dispose();
+      const spaWarnings: string[] = [];
+      const spa = kt.loader({ manifest, decoderPath: decoders.replace(/decoders\/$/, 'decoders-spa/'), logger: { warn: (message) => spaWarnings.push(message) } });
+      const s = await spa.load('sphere-draco-etc1s');
+      const spaPixels = kt.render([s.scene]);
+      s.release();
+      spa.dispose();
       const none = kt.loader({ manifest, decoderPath: decoders, decoderCompression: 'none' });
       const b = await none.load('sphere-draco-etc1s');
       const nonePixels = kt.render([b.scene]);
       b.release();
       none.dispose();
-      return { warnings, fallbackPixels, nonePixels };
+      return { warnings, fallbackPixels, nonePixels, spaWarnings, spaPixels };
     }, env);
     expect(result.fallbackPixels.nonBackground).toBeGreaterThan(result.fallbackPixels.total * 0.1);
     expect(result.nonePixels.nonBackground).toBeGreaterThan(result.nonePixels.total * 0.1);
     expect(result.warnings).toHaveLength(4);
     expect(result.warnings[0]).toMatch(/decoders-plain\/\w+\/\w+\.(js|wasm)\.gz answered 404; fetching the uncompressed .* decoderCompression: 'none'/);
+    // An HTML page where a .gz should be (a single-page app's fallback) is not taken for the decoder.
+    expect(result.spaPixels.nonBackground).toBeGreaterThan(result.spaPixels.total * 0.1);
+    expect(result.spaWarnings).toHaveLength(4);
+    expect(result.spaWarnings[0]).toMatch(/decoders-spa\/.*\.gz answered with neither gzip nor the file/);
     const plain = app.log.filter((path) => path.startsWith('/decoders-plain/')).sort();
     expect(plain).toEqual([
       '/decoders-plain/basis/basis_transcoder.js',

@@ -1,7 +1,7 @@
 // The app origin: an HTML page, the test page bundle (built with esbuild from test/browser/page.ts,
 // which imports @kiln/three's sources) and the decoder files (copied the way `pnpm build` does).
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -40,8 +40,8 @@ export async function bundlePage(entry: string, outDir: string): Promise<void> {
 
 /**
  * Builds a temp app folder: index.html, bundle.js, decoders/ (as `pnpm build` writes it, with a
- * `.gz` beside each fetched file) and decoders-plain/ (the same without the `.gz` copies, as a
- * host that copied only the plain files would serve).
+ * `.gz` beside each fetched file), decoders-plain/ (the same without the `.gz` copies, as a host
+ * that copied only the plain files would serve) and decoders-spa/ (HTML in place of each `.gz`).
  */
 export async function prepareApp(entry: string, name: string): Promise<string> {
   const dir = join(packageDir, '.kiln-tmp', name);
@@ -51,7 +51,12 @@ export async function prepareApp(entry: string, name: string): Promise<string> {
   const { copyDecoders, GZIPPED } = (await import(join(packageDir, 'scripts', 'copy-decoders.mjs'))) as typeof import('../../scripts/copy-decoders.mjs');
   copyDecoders(join(dir, 'decoders'));
   copyDecoders(join(dir, 'decoders-plain'));
-  for (const file of GZIPPED) rmSync(join(dir, 'decoders-plain', `${file}.gz`));
+  copyDecoders(join(dir, 'decoders-spa'));
+  for (const file of GZIPPED) {
+    rmSync(join(dir, 'decoders-plain', `${file}.gz`));
+    // What a single-page app's host serves, with 200, for a path it does not have.
+    writeFileSync(join(dir, 'decoders-spa', `${file}.gz`), '<!doctype html><html><body><div id="app"></div></body></html>');
+  }
   return dir;
 }
 
