@@ -213,15 +213,7 @@ export class KilnLoader {
    *
    * @throws {@link KilnLoadError} with code `network`, `http`, `integrity`, `decode`, `aborted` or `manifest`.
    */
-  load(source: string, options: LoadOptions = {}): Promise<KilnAsset> {
-    return this.loadModel(source, options, undefined);
-  }
-
-  /**
-   * @internal {@link load}, with the parsing of a new download held until `parseAfter` settles:
-   * the LOD builder downloads finer levels alongside the coarsest and shows them after it.
-   */
-  async loadModel(source: string, options: LoadOptions, parseAfter: Promise<unknown> | undefined): Promise<KilnAsset> {
+  async load(source: string, options: LoadOptions = {}): Promise<KilnAsset> {
     this.assertUsable('load');
     const label = `load(${JSON.stringify(source)})`;
     throwIfAborted(options.signal, label);
@@ -229,7 +221,7 @@ export class KilnLoader {
     const integrity = this.integrityFor(target, options.integrity);
     const handle = await this.cache.acquire<ModelTemplate>(
       cacheKeyFor(target.cacheKey, integrity),
-      (signal, progress) => this.createModel(target, integrity, signal, progress, parseAfter),
+      (signal, progress) => this.createModel(target, integrity, signal, progress),
       { signal: options.signal, onProgress: options.onProgress, label },
     );
     const template = handle.value;
@@ -433,16 +425,9 @@ export class KilnLoader {
     return { bytes, url: lastUrl };
   }
 
-  private async createModel(
-    target: Target,
-    integrity: string | undefined,
-    signal: AbortSignal,
-    progress: ProgressTracker,
-    parseAfter: Promise<unknown> | undefined,
-  ): Promise<ModelTemplate> {
+  private async createModel(target: Target, integrity: string | undefined, signal: AbortSignal, progress: ProgressTracker): Promise<ModelTemplate> {
     const { label } = target;
     const { bytes, url } = await this.fetchTarget(target, integrity, signal, progress);
-    if (parseAfter) await raceAbort(parseAfter.then(() => undefined, () => undefined), signal, label);
     const json = readGltfJson(bytes, label);
     try {
       await this.decoders.ensure(decoderNeeds(json), signal, label);

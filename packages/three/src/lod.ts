@@ -115,12 +115,12 @@ export async function buildLod(loader: KilnLoader, assetId: string, options: Loa
     }
   };
 
-  const loadLevel = async (level: number, parseAfter?: Promise<unknown>) => {
-    const asset = await loader.loadModel(
-      assetId,
-      { lod: level, signal: controller.signal, ...(options.integrity === undefined ? {} : { integrity: options.integrity }) },
-      parseAfter,
-    );
+  const loadLevel = async (level: number) => {
+    const asset = await loader.load(assetId, {
+      lod: level,
+      signal: controller.signal,
+      ...(options.integrity === undefined ? {} : { integrity: options.integrity }),
+    });
     if (released) {
       asset.release();
       throw abortedError(controller.signal, label);
@@ -153,21 +153,10 @@ export async function buildLod(loader: KilnLoader, assetId: string, options: Loa
   let ready: Promise<void>;
   try {
     if (progressive) {
-      // The finer levels download alongside the coarsest (it is the smallest, so it still lands
-      // first), and are parsed and shown only once it is shown: every level is in sooner than
-      // if their downloads waited for it.
-      let coarsestShown!: () => void;
-      const shown = new Promise<void>((resolve) => (coarsestShown = resolve));
-      const finer = levels.filter((level) => level !== coarsest).reverse();
-      ready = Promise.all(finer.map((level) => loadLevel(level, shown))).then(() => {});
-      ready.catch(() => {}); // observed below and by the caller; not unhandled meanwhile
-      try {
-        await loadLevel(coarsest);
-      } finally {
-        coarsestShown();
-      }
+      await loadLevel(coarsest);
+      ready = Promise.all(levels.filter((level) => level !== coarsest).reverse().map(loadLevel)).then(() => {});
     } else {
-      ready = Promise.all(levels.map((level) => loadLevel(level))).then(() => {});
+      ready = Promise.all(levels.map(loadLevel)).then(() => {});
       await ready;
     }
   } catch (error) {
