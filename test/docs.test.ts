@@ -1,13 +1,13 @@
 // The API reference: `npm run docs` (TypeDoc from the TSDoc comments, docs/typedoc.json) builds
 // without warnings from Kiln's own comments, with one page per package entry point, and the
 // configuration lists every entry point the packages export.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToExit } from './servers/process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const config = JSON.parse(readFileSync(join(root, 'docs/typedoc.json'), 'utf8')) as { entryPoints: string[]; out: string };
@@ -53,15 +53,8 @@ describe('API reference (TypeDoc)', () => {
     beforeAll(async () => {
       out = await mkdtemp(join(tmpdir(), 'kiln-typedoc-'));
       const bin = join(root, 'node_modules/typedoc/bin/typedoc');
-      const child = spawn(process.execPath, [bin, '--options', 'docs/typedoc.json', '--out', out, '--logLevel', 'Warn'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      const code = await new Promise<number | null>((done, fail) => {
-        child.on('error', fail);
-        child.on('close', done);
-      });
-      run = { code, output };
+      const exited = await runToExit(process.execPath, [bin, '--options', 'docs/typedoc.json', '--out', out, '--logLevel', 'Warn'], { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+      run = { code: exited.code, output: exited.stdout + exited.stderr };
     }, 600_000);
     afterAll(async () => {
       if (out) await rm(out, { recursive: true, force: true });

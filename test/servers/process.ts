@@ -84,6 +84,26 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
+/** What {@link runToExit} returns: the exit code (`null` when killed by a signal) and the output. */
+export interface Exited {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion and returns its exit code and output, whatever the code (for tests of CLIs). */
+export function runToExit(command: string, args: readonly string[], options: Omit<RunOptions, 'timeout'> = {}): Promise<Exited> {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /**
  * Starts a long-running process with stdout and stderr appended to `logFile` (never the test output).
  * It stays in the caller's process group, so a Ctrl-C in the terminal reaches it as well.

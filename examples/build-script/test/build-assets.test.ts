@@ -2,26 +2,20 @@
 // servers: a folder of generated models is optimised, synced and listed in a manifest; a second
 // run uploads nothing; a corrupt GLB stops the build before anything is uploaded.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToExit, type Exited } from '../../../test/servers/process.js';
 import { createTestBucket, makeS3Client, s3Targets, type S3Target, type TestBucket } from '../../../test/servers/targets.js';
 import type { BuildReport } from '../src/build-assets.js';
 import { writeSourceModels, writeTruncatedGlb } from './fixtures.js';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `tsx src/build-assets.ts …`, as the README says, with the target's credentials in the standard AWS variables. */
-function buildAssets(args: string[], target?: S3Target): Promise<Run> {
+function buildAssets(args: string[], target?: S3Target): Promise<Exited> {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   for (const name of ['KILN_BUCKET', 'KILN_IN', 'KILN_OUT', 'KILN_TENANT', 'KILN_RUN', 'KILN_CDN_URL', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE']) delete env[name];
   if (target) {
@@ -32,15 +26,7 @@ function buildAssets(args: string[], target?: S3Target): Promise<Run> {
       AWS_ENDPOINT_URL_S3: target.endpoint,
     });
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/build-assets.ts', ...args], { cwd: exampleDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runToExit(process.execPath, ['--import', 'tsx', 'src/build-assets.ts', ...args], { cwd: exampleDir, env });
 }
 
 async function listKeys(client: S3Client, bucket: string): Promise<string[]> {

@@ -2,7 +2,6 @@
 // test server of @kiln/core. A real ComfyUI needs Python, PyTorch and a GPU, which CI does not
 // have; the test server speaks the same HTTP + WebSocket protocol and validates graphs like
 // ComfyUI does (node classes, input types, ranges, combo lists), with stub nodes instead of models.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { startCdnServer, type CdnServer } from '@kiln/storage/serve';
 import { startComfyTestServer, type ComfyTestServer } from '../../../packages/core/test/servers/comfyui-server.js';
 import { pngOf } from '../../../packages/core/test/servers/files.js';
 import { INJECT } from '../src/inject.js';
+import { runToExit, type Exited } from '../../../test/servers/process.js';
 
 // Type-checks the script with the tests (it runs at import, so only its types are imported).
 export type { GenerateOptions } from '../src/generate.js';
@@ -21,26 +21,8 @@ export type { GenerateOptions } from '../src/generate.js';
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function generate(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/generate.ts', ...args], {
-    cwd: exampleDir,
-    env: { ...process.env, COMFYUI_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function generate(args: string[], env: Record<string, string>): Promise<Exited> {
+  return runToExit(process.execPath, ['--import', 'tsx', 'src/generate.ts', ...args], { cwd: exampleDir, env: { ...process.env, COMFYUI_TOKEN: '', ...env } });
 }
 
 type Graph = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
