@@ -55,10 +55,12 @@ export class DecoderSet {
   readonly ktx2: KTX2Loader;
   private readonly blobUrls = new Map<string, string>();
   private readonly controller = new AbortController();
+  private readonly renderer: WebGLRenderer;
   private dracoReady: Promise<void> | undefined;
   private ktx2Ready: Promise<void> | undefined;
   private meshoptReady: Promise<MeshoptDecoderLike> | undefined;
   private ktx2Initialized = false;
+  private ktx2Detected = false;
   private warmed: Promise<void> | undefined;
   private disposed = false;
 
@@ -74,7 +76,9 @@ export class DecoderSet {
     this.manager.setURLModifier((url) => this.blobUrls.get(url) ?? url);
     this.draco = new DRACOLoader(this.manager).setDecoderPath(`${decoderPath}draco/`).setWorkerLimit(limits.draco);
     this.ktx2 = new KTX2Loader(this.manager).setTranscoderPath(`${decoderPath}basis/`).setWorkerLimit(limits.ktx2);
-    this.ktx2.detectSupport(renderer);
+    // detectSupport() waits in ensureKtx2(): its WebGL queries are synchronous round trips to the
+    // GPU process, better spent while the Basis files download than before they start.
+    this.renderer = renderer;
   }
 
   /** Makes the decoders in `needs` ready; `signal` only stops the waiting, never the download. */
@@ -86,36 +90,45 @@ export class DecoderSet {
     await raceAbort(Promise.all(pending), signal, label);
   }
 
-  /** Downloads every decoder and starts the workers up to their limits (once). */
+  /**
+   * Downloads every decoder and starts the workers up to their limits (once). Each decoder's
+   * workers start as soon as that decoder is in, without waiting for the others.
+   */
   warm(): Promise<void> {
-    this.warmed ??= (async () => {
-      await Promise.all([this.ensureDraco(), this.ensureKtx2(), this.ensureMeshopt()]);
-      const tasks: Promise<void>[] = [];
-      for (let i = 0; i < this.limits.draco; i++) {
-        tasks.push(
-          new Promise<void>((resolve, reject) => {
-            this.draco.parse(fromBase64(WARMUP_DRACO), (geometry) => {
-              geometry.dispose();
-              resolve();
-            }, reject);
-          }),
-        );
-      }
-      for (let i = 0; i < this.limits.ktx2; i++) {
-        tasks.push(
-          new Promise<void>((resolve, reject) => {
-            this.ktx2.parse(fromBase64(WARMUP_KTX2), (texture) => {
-              texture.dispose();
-              resolve();
-            }, reject);
-          }),
-        );
-      }
-      await Promise.all(tasks);
-    })().catch((error: unknown) => {
-      this.warmed = undefined;
-      throw error;
-    });
+    const times = (count: number, task: () => Promise<void>) => Promise.all(Array.from({ length: count }, task));
+    this.warmed ??= Promise.all([
+      this.ensureDraco().then(() =>
+        times(
+          this.limits.draco,
+          () =>
+            new Promise<void>((resolve, reject) => {
+              this.draco.parse(fromBase64(WARMUP_DRACO), (geometry) => {
+                geometry.dispose();
+                resolve();
+              }, reject);
+            }),
+        ),
+      ),
+      this.ensureKtx2().then(() =>
+        times(
+          this.limits.ktx2,
+          () =>
+            new Promise<void>((resolve, reject) => {
+              this.ktx2.parse(fromBase64(WARMUP_KTX2), (texture) => {
+                texture.dispose();
+                resolve();
+              }, reject);
+            }),
+        ),
+      ),
+      this.ensureMeshopt(),
+    ]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.warmed = undefined;
+        throw error;
+      },
+    );
     return this.warmed;
   }
 
@@ -134,7 +147,12 @@ export class DecoderSet {
 
   private ensureKtx2(): Promise<void> {
     this.ktx2Ready ??= (async () => {
-      await this.fetchAsBlobs(DECODER_FILES.ktx2, 'Basis transcoder');
+      const files = this.fetchAsBlobs(DECODER_FILES.ktx2, 'Basis transcoder');
+      if (!this.ktx2Detected) {
+        this.ktx2.detectSupport(this.renderer);
+        this.ktx2Detected = true;
+      }
+      await files;
       this.ktx2Initialized = true;
       await this.ktx2.init();
       this.revoke(DECODER_FILES.ktx2);
