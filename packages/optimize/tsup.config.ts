@@ -15,9 +15,10 @@ export default defineConfig([
   },
   {
     ...common,
-    // The KTX2 worker: worker_threads loads dist/ktx2-worker.js by path (src/textures/ktx2-pool.ts),
-    // from the ESM and the CJS build alike, so one ESM file serves both.
-    entry: { 'ktx2-worker': 'src/textures/ktx2-worker.mjs' },
+    // The workers: worker_threads loads dist/ktx2-worker.js (src/textures/ktx2-pool.ts) and
+    // dist/validate-worker.js (src/validator-thread.ts) by path, from the ESM and the CJS build
+    // alike, so one ESM file each serves both.
+    entry: { 'ktx2-worker': 'src/textures/ktx2-worker.mjs', 'validate-worker': 'src/validate-worker.mjs' },
     format: ['esm'],
   },
 ]);

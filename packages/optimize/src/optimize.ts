@@ -19,7 +19,8 @@ import { createBasisDecoder } from './textures/basis-decoder.js';
 import { readKtx2Info } from './textures/ktx2-header.js';
 import { createKtx2Pool } from './textures/ktx2-pool.js';
 import type { Ktx2Encoder } from './textures/types.js';
-import { addedIssues, validateGltf, type ValidationSummary } from './validate.js';
+import { addedIssues, type ValidationSummary } from './validate.js';
+import { startValidatorThread, type ValidatorThread } from './validator-thread.js';
 
 /** What {@link optimize} returns. */
 export interface OptimizeResult {
@@ -102,7 +103,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const t = performance.now();
     const value = await fn();
     entry.ms = Math.round((performance.now() - t) * 10) / 10;
-    entry.triangles = document ? countTriangles(document) : 0;
+    entry.triangles = document && name !== 'validate-input' ? countTriangles(document) : 0;
     o.onProgress({ type: 'stage', stage: name, state: 'end', ms: entry.ms });
     return value;
   };
@@ -111,141 +112,147 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   const parsed = isDocument(input) ? null : parseInput(input);
   const needDraco = o.geometry === 'draco' || usesExtension(parsed, isDocument(input) ? input : null, 'KHR_draco_mesh_compression');
   const depsLoaded = loadDeps(needDraco);
-  // The validator runs on the main thread while the WASM modules compile and sharp works.
-  const validateInput = async (): Promise<ValidationSummary | null> => {
-    if (parsed) return validateGltf(parsed.validatorBytes, { resources: parsed.resources, uri: o.name });
-    return validateGltf(await createIO(await depsLoaded, o.logger).writeBinary(input as Document), { uri: o.name });
-  };
-  const validationBefore = o.validate === 'off' ? Promise.resolve(null) : stage('validate-input', validateInput);
-  validationBefore.catch(() => {}); // awaited below; not an unhandled rejection if reading fails first
-  const deps = await depsLoaded;
-  const io = createIO(deps, o.logger);
-  if (parsed) await probeImages(parsed, deps);
-  const doc: Document = await stage('read', async () => {
-    try {
-      document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
-    } catch (error) {
-      throw new OptimizeError('invalid_gltf', `invalid glTF: ${(error as Error).message}`, { cause: error });
-    }
-    return document;
-  });
-  doc.setLogger(toGltfTransformLogger(o.logger));
-  const before: AssetSize = parsed
-    ? { bytes: parsed.bytes, textureBytes: parsed.textureBytes, geometryBytes: parsed.bytes - parsed.textureBytes, triangles: countTriangles(doc) }
-    : await (async () => {
-        const glb = await io.writeBinary(doc);
-        const textureBytes = imageBytes(doc);
-        return { bytes: glb.byteLength, textureBytes, geometryBytes: glb.byteLength - textureBytes, triangles: countTriangles(doc) };
-      })();
-  const extensionsBefore = extensionNames(doc);
-  const meshesBefore = doc
-    .getRoot()
-    .listMeshes()
-    .map((mesh, i) => ({ name: mesh.getName() || `mesh ${i}`, triangles: countTrianglesOfMesh(mesh) }));
-
-  // The pipeline: cleanup, budget, textures, geometry codec, one stage each.
-  let budget: BudgetReport | null = null;
-  const meshErrors = new Map<string, number>();
-  const textureReports: TextureReport[] = [];
-  let lodBase: Document | null = null;
-  const ownPool = o.textures === 'ktx2' && !o.ktx2Encoder ? createKtx2Pool({ ...(o.concurrency ? { workers: o.concurrency } : {}), logger: o.logger }) : null;
+  // The validator runs on a worker thread while this one reads, cleans up and encodes.
+  const validator = o.validate === 'off' ? null : startValidatorThread(o.logger);
   try {
-    const encoder: Ktx2Encoder | null = o.ktx2Encoder ?? ownPool;
-    const decoder = o.textures === 'ktx2' && o.measureQuality ? (o.ktx2Decoder === undefined ? createBasisDecoder() : o.ktx2Decoder) : null;
-    const pipeline = optimizeTransforms({
-      pruneAttributes: o.pruneAttributes,
-      flatten: o.flatten,
-      geometry: o.geometry,
-      meshoptEncoder: deps.meshoptEncoder,
-      ...(o.maxTriangles !== null
-        ? {
-            budget: {
-              simplifier: deps.simplifier,
-              maxTriangles: o.maxTriangles,
-              error: o.budgetError,
-              onUnreachable: o.onBudgetUnreachable,
-              onResult: (report, result) => {
-                budget = report;
-                for (const m of result.meshes) meshErrors.set(m.name, m.error);
+    const validateInput = async (): Promise<ValidationSummary | null> => {
+      if (!validator) return null;
+      if (parsed) return validator.validate(parsed.validatorBytes, { resources: parsed.resources, uri: o.name });
+      return validator.validate(await createIO(await depsLoaded, o.logger).writeBinary(input as Document), { uri: o.name });
+    };
+    const validationBefore = validator ? stage('validate-input', validateInput) : Promise.resolve(null);
+    validationBefore.catch(() => {}); // awaited below; not an unhandled rejection if reading fails first
+    const deps = await depsLoaded;
+    const io = createIO(deps, o.logger);
+    if (parsed) await probeImages(parsed, deps);
+    const doc: Document = await stage('read', async () => {
+      try {
+        document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
+      } catch (error) {
+        throw new OptimizeError('invalid_gltf', `invalid glTF: ${(error as Error).message}`, { cause: error });
+      }
+      return document;
+    });
+    doc.setLogger(toGltfTransformLogger(o.logger));
+    const before: AssetSize = parsed
+      ? { bytes: parsed.bytes, textureBytes: parsed.textureBytes, geometryBytes: parsed.bytes - parsed.textureBytes, triangles: countTriangles(doc) }
+      : await (async () => {
+          const glb = await io.writeBinary(doc);
+          const textureBytes = imageBytes(doc);
+          return { bytes: glb.byteLength, textureBytes, geometryBytes: glb.byteLength - textureBytes, triangles: countTriangles(doc) };
+        })();
+    const extensionsBefore = extensionNames(doc);
+    const meshesBefore = doc
+      .getRoot()
+      .listMeshes()
+      .map((mesh, i) => ({ name: mesh.getName() || `mesh ${i}`, triangles: countTrianglesOfMesh(mesh) }));
+
+    // The pipeline: cleanup, budget, textures, geometry codec, one stage each.
+    let budget: BudgetReport | null = null;
+    const meshErrors = new Map<string, number>();
+    const textureReports: TextureReport[] = [];
+    let lodBase: Document | null = null;
+    const ownPool = o.textures === 'ktx2' && !o.ktx2Encoder ? createKtx2Pool({ ...(o.concurrency ? { workers: o.concurrency } : {}), logger: o.logger }) : null;
+    try {
+      const encoder: Ktx2Encoder | null = o.ktx2Encoder ?? ownPool;
+      const decoder = o.textures === 'ktx2' && o.measureQuality ? (o.ktx2Decoder === undefined ? createBasisDecoder() : o.ktx2Decoder) : null;
+      const pipeline = optimizeTransforms({
+        pruneAttributes: o.pruneAttributes,
+        flatten: o.flatten,
+        geometry: o.geometry,
+        meshoptEncoder: deps.meshoptEncoder,
+        ...(o.maxTriangles !== null
+          ? {
+              budget: {
+                simplifier: deps.simplifier,
+                maxTriangles: o.maxTriangles,
+                error: o.budgetError,
+                onUnreachable: o.onBudgetUnreachable,
+                onResult: (report, result) => {
+                  budget = report;
+                  for (const m of result.meshes) meshErrors.set(m.name, m.error);
+                },
+                onWarning: warn,
               },
-              onWarning: warn,
-            },
-          }
-        : {}),
-      textures: {
-        mode: o.textures,
-        sharp: deps.sharp,
-        maxSize: o.maxTextureSize,
-        webp: o.webp,
-        ktx2: o.ktx2,
-        ktx2Encoder: encoder,
-        ktx2Decoder: decoder,
-        measureQuality: o.measureQuality,
-        parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : sharpParallelism(deps.sharp),
-        logger: o.logger,
-        onTexture: (report) => textureReports.push(report),
-        onWarning: warn,
-        onProgress: o.onProgress,
-      },
-    });
-    for (const { stage: name, transform } of pipeline) {
-      // LOD variants start from LOD0 as it is before the geometry codec.
-      if (name === 'geometry' && o.lods.length > 0) lodBase = cloneDocument(doc);
-      await stage(name, () => doc.transform(transform));
+            }
+          : {}),
+        textures: {
+          mode: o.textures,
+          sharp: deps.sharp,
+          maxSize: o.maxTextureSize,
+          webp: o.webp,
+          ktx2: o.ktx2,
+          ktx2Encoder: encoder,
+          ktx2Decoder: decoder,
+          measureQuality: o.measureQuality,
+          parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : sharpParallelism(deps.sharp),
+          logger: o.logger,
+          onTexture: (report) => textureReports.push(report),
+          onWarning: warn,
+          onProgress: o.onProgress,
+        },
+      });
+      for (const { stage: name, transform } of pipeline) {
+        // LOD variants start from LOD0 as it is before the geometry codec.
+        if (name === 'geometry' && o.lods.length > 0) lodBase = cloneDocument(doc);
+        await stage(name, () => doc.transform(transform));
+      }
+    } finally {
+      await ownPool?.dispose();
     }
+    textureReports.sort((a, b) => a.index - b.index);
+
+    const glb = await stage('write', () => io.writeBinary(doc));
+    const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: countTriangles(doc) };
+    after.geometryBytes = after.bytes - after.textureBytes;
+
+    const validation = await checkValidation(o, await validationBefore, validator && (() => stage('validate-output', () => validator.validate(glb, { uri: o.name }))), warn);
+
+    // LODs.
+    const lods: LodResult[] = [];
+    const lodReports: LodReport[] = [];
+    if (lodBase) {
+      const baseTriangles = countTriangles(lodBase);
+      for (const [i, ratio] of o.lods.entries()) {
+        const level = i + 1;
+        const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles, validator));
+        if (!lod.distinct) warn(`LOD ${level} (ratio ${ratio}) stalled at ${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0) at the error bound ${o.lodError}: not in the LOD descriptor`);
+        lods.push(lod);
+        lodReports.push(report);
+      }
+    }
+    const descriptor = lodDescriptor(lods, lodBase ? sceneRadius(lodBase) : 1, o.lodSwitch);
+
+    const meshes: MeshReport[] = doc
+      .getRoot()
+      .listMeshes()
+      .map((mesh, i) => {
+        const name = mesh.getName() || `mesh ${i}`;
+        return { name, trianglesBefore: meshesBefore.find((m) => m.name === name)?.triangles ?? 0, triangles: countTrianglesOfMesh(mesh), error: meshErrors.get(name) ?? 0 };
+      });
+
+    const report: OptimizeReport = {
+      name: o.name,
+      preset: o.preset,
+      geometry: o.geometry,
+      textures: o.textures,
+      before,
+      after,
+      extensionsBefore,
+      extensionsAfter: extensionNames(doc),
+      stages,
+      meshes,
+      textureReports,
+      budget,
+      lods: lodReports,
+      validation,
+      warnings,
+      ms: Math.round(performance.now() - started),
+    };
+    return { glb, lods, lodDescriptor: descriptor, report };
   } finally {
-    await ownPool?.dispose();
+    await validator?.dispose();
   }
-  textureReports.sort((a, b) => a.index - b.index);
-
-  const glb = await stage('write', () => io.writeBinary(doc));
-  const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: countTriangles(doc) };
-  after.geometryBytes = after.bytes - after.textureBytes;
-
-  const validation = await checkValidation(o, await validationBefore, () => stage('validate-output', () => validateGltf(glb, { uri: o.name })), warn);
-
-  // LODs.
-  const lods: LodResult[] = [];
-  const lodReports: LodReport[] = [];
-  if (lodBase) {
-    const baseTriangles = countTriangles(lodBase);
-    for (const [i, ratio] of o.lods.entries()) {
-      const level = i + 1;
-      const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles));
-      if (!lod.distinct) warn(`LOD ${level} (ratio ${ratio}) stalled at ${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0) at the error bound ${o.lodError}: not in the LOD descriptor`);
-      lods.push(lod);
-      lodReports.push(report);
-    }
-  }
-  const descriptor = lodDescriptor(lods, lodBase ? sceneRadius(lodBase) : 1, o.lodSwitch);
-
-  const meshes: MeshReport[] = doc
-    .getRoot()
-    .listMeshes()
-    .map((mesh, i) => {
-      const name = mesh.getName() || `mesh ${i}`;
-      return { name, trianglesBefore: meshesBefore.find((m) => m.name === name)?.triangles ?? 0, triangles: countTrianglesOfMesh(mesh), error: meshErrors.get(name) ?? 0 };
-    });
-
-  const report: OptimizeReport = {
-    name: o.name,
-    preset: o.preset,
-    geometry: o.geometry,
-    textures: o.textures,
-    before,
-    after,
-    extensionsBefore,
-    extensionsAfter: extensionNames(doc),
-    stages,
-    meshes,
-    textureReports,
-    budget,
-    lods: lodReports,
-    validation,
-    warnings,
-    ms: Math.round(performance.now() - started),
-  };
-  return { glb, lods, lodDescriptor: descriptor, report };
 }
 
 function countTrianglesOfMesh(mesh: Mesh): number {
@@ -255,10 +262,10 @@ function countTrianglesOfMesh(mesh: Mesh): number {
 async function checkValidation(
   o: ResolvedOptions,
   before: ValidationSummary | null,
-  validateOutput: () => Promise<ValidationSummary>,
+  validateOutput: (() => Promise<ValidationSummary>) | null,
   warn: (message: string) => void,
 ): Promise<OptimizeReport['validation']> {
-  if (o.validate === 'off') return { before: null, after: null, added: [] };
+  if (!validateOutput) return { before: null, after: null, added: [] };
   const after = await validateOutput();
   const added = addedIssues(before, after);
   if (added.length > 0) {
@@ -279,6 +286,7 @@ async function buildLod(
   deps: OptimizeDeps,
   io: NodeIO,
   previousTriangles: number,
+  validator: ValidatorThread | null,
 ): Promise<{ lod: LodResult; report: LodReport }> {
   const doc = cloneDocument(base);
   doc.setLogger(toGltfTransformLogger(o.logger));
@@ -290,8 +298,8 @@ async function buildLod(
   const achievedRatio = baseTriangles > 0 ? Math.round((triangles / baseTriangles) * 10000) / 10000 : 1;
   const distinct = triangles < previousTriangles;
   let validation: LodReport['validation'] = null;
-  if (o.validate !== 'off') {
-    const v = await validateGltf(glb, { uri: `${o.name} lod${level}` });
+  if (validator) {
+    const v = await validator.validate(glb, { uri: `${o.name} lod${level}` });
     validation = { errors: v.errors, warnings: v.warnings, infos: v.infos, hints: v.hints };
   }
   const lod: LodResult = { level, requestedRatio: ratio, achievedRatio, triangles, error: result.error, glb, bytes: glb.byteLength, sha256: sha256(glb), distinct };

@@ -46,14 +46,14 @@ export interface ValidateGltfOptions {
   uri?: string;
 }
 
-/**
- * Runs the Khronos glTF Validator (npm `gltf-validator`) on GLB or glTF JSON bytes. The validator
- * does not decode EXT_meshopt_compression, KHR_draco_mesh_compression or KTX2 images: it reports
- * them as unsupported (information), and cannot check the accessors they hold.
- */
-export async function validateGltf(bytes: Uint8Array, options: ValidateGltfOptions = {}): Promise<ValidationSummary> {
+/** The messages of one gltf-validator run, as `validateBytes` reports them. @internal */
+export type ValidatorMessages = { code: string; message: string; severity: number; pointer?: string }[];
+
+/** @internal Runs gltf-validator on this thread (see `validator-thread.ts` for the worker). */
+export async function runValidator(bytes: Uint8Array, options: ValidateGltfOptions = {}): Promise<ValidatorMessages> {
   const validator = (await import(VALIDATOR as 'gltf-validator')) as GltfValidator;
   const resources = options.resources ?? {};
+  // The same call as validate-worker.mjs makes (plain JavaScript, so it cannot import this file).
   const report = await validator.validateBytes(bytes, {
     uri: options.uri ?? 'asset',
     maxIssues: 0,
@@ -64,12 +64,26 @@ export async function validateGltf(bytes: Uint8Array, options: ValidateGltfOptio
       return data;
     },
   });
+  return report.issues.messages;
+}
+
+/**
+ * Runs the Khronos glTF Validator (npm `gltf-validator`) on GLB or glTF JSON bytes. The validator
+ * does not decode EXT_meshopt_compression, KHR_draco_mesh_compression or KTX2 images: it reports
+ * them as unsupported (information), and cannot check the accessors they hold.
+ */
+export async function validateGltf(bytes: Uint8Array, options: ValidateGltfOptions = {}): Promise<ValidationSummary> {
+  return summarizeValidation(bytes, await runValidator(bytes, options));
+}
+
+/** @internal Counts and files one run's messages, leaving out the validator's KTX2 blind spot. */
+export function summarizeValidation(bytes: Uint8Array, reported: ValidatorMessages): ValidationSummary {
   const ktx2 = ktx2ImageIndices(bytes);
   const codes: ValidationSummary['codes'] = {};
   const messages: ValidationIssue[] = [];
   const ignored: ValidationSummary['ignored'] = [];
   const counts = { errors: 0, warnings: 0, infos: 0, hints: 0 };
-  for (const m of report.issues.messages) {
+  for (const m of reported) {
     const image = /^\/images\/(\d+)(\/mimeType)?$/.exec(m.pointer ?? '');
     if (image && ktx2.has(Number(image[1])) && (m.code === 'IMAGE_UNRECOGNIZED_FORMAT' || (m.code === 'VALUE_NOT_IN_LIST' && image[2]))) {
       ignored.push({ code: m.code, pointer: m.pointer ?? '', reason: 'KTX2 image (KHR_texture_basisu is not supported by the validator)' });

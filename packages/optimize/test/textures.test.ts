@@ -150,4 +150,26 @@ describe('KTX2 pool and sizes', () => {
     b[0] = 11;
     expect(psnr(a, b)).toBeCloseTo(10 * Math.log10((255 * 255) / (1 / 6)), 1);
   });
+
+  it('computes PSNR exactly across its summing blocks, with alpha when asked, and for the largest error', () => {
+    // 3 blocks of 8192 pixels and a partial one; one channel off by one in every 7th pixel.
+    const pixels = 8192 * 3 + 5;
+    const a = new Uint8Array(pixels * 4).map((_, i) => (i * 37) & 255);
+    const b = a.slice();
+    let squared = 0;
+    for (let p = 0; p < pixels; p += 7) {
+      const c = p % 4;
+      b[p * 4 + c] = (a[p * 4 + c] as number) ^ 1;
+      if (c < 3) squared++;
+    }
+    const db = (sum: number, channels: number) => Math.round(10 * Math.log10((255 * 255) / (sum / (pixels * channels))) * 100) / 100;
+    expect(psnr(a, b)).toBe(db(squared, 3));
+    const withAlpha = Math.ceil(pixels / 7);
+    expect(psnr(a, b, true)).toBe(db(withAlpha, 4));
+    const black = new Uint8Array(pixels * 4);
+    const white = new Uint8Array(pixels * 4).fill(255);
+    expect(psnr(black, white)).toBe(0);
+    expect(psnr(black, white, true)).toBe(0);
+    expect(() => psnr(black, white.subarray(4))).toThrow(RangeError);
+  });
 });

@@ -279,7 +279,11 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
       });
     };
 
-    await runLimited(textures, options.parallel ?? COMPRESS_TEXTURES_DEFAULTS.parallel, async (texture, index) => {
+    // Largest images first (longest-processing-time order): a big texture left for last would
+    // run alone at the end while the other cores idle. Reports keep the document's order.
+    const order = textures.map((_, index) => index).sort((a, b) => (textures[b]?.getImage()?.byteLength ?? 0) - (textures[a]?.getImage()?.byteLength ?? 0) || a - b);
+    await runLimited(order, options.parallel ?? COMPRESS_TEXTURES_DEFAULTS.parallel, async (index) => {
+      const texture = textures[index] as Texture;
       await processOne(texture, index);
       options.onProgress?.({ type: 'texture', index, total: textures.length, name: textureLabel(texture, index), state: 'end' });
     });

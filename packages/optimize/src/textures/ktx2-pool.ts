@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { OptimizeError } from '../errors.js';
 import { SILENT_LOGGER, type OptimizeLogger } from '../logger.js';
 import type { Ktx2EncodeJob, Ktx2Encoder } from './types.js';
+import { workerUrl } from '../worker-url.js';
 
 /** Options of {@link createKtx2Pool}. */
 export interface Ktx2PoolOptions {
@@ -41,14 +42,6 @@ interface Slot {
 type WorkerReply = { id: number; ok: true; bytes: Uint8Array } | { id: number; ok: false; message: string };
 
 /**
- * @internal The worker script: `ktx2-worker.mjs` beside this file when running from the sources,
- * `ktx2-worker.js` beside the bundle in dist/ (ESM and CJS builds share it).
- */
-export function ktx2WorkerUrl(moduleUrl: string = import.meta.url): URL {
-  return moduleUrl.endsWith('.ts') ? new URL('./ktx2-worker.mjs', moduleUrl) : new URL('./ktx2-worker.js', moduleUrl);
-}
-
-/**
  * Starts a pool of worker threads that encode KTX2 with ktx2-encoder (Basis Universal WASM).
  * Workers start lazily, on the first jobs; call `dispose()` when done.
  */
@@ -63,7 +56,7 @@ export function createKtx2Pool(options: Ktx2PoolOptions = {}): Ktx2Pool {
 
   const spawn = (): Slot => {
     // stdout: true keeps the encoder's progress lines out of the host's stdout; they are drained.
-    const worker = new Worker(ktx2WorkerUrl(), { stdout: true, stderr: true });
+    const worker = new Worker(workerUrl('ktx2-worker', import.meta.url), { stdout: true, stderr: true });
     worker.stdout.resume();
     worker.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) if (line.trim()) logger.debug(`ktx2: ${line.trim()}`);
