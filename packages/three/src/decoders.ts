@@ -95,32 +95,9 @@ export class DecoderSet {
    * workers start as soon as that decoder is in, without waiting for the others.
    */
   warm(): Promise<void> {
-    const times = (count: number, task: () => Promise<void>) => Promise.all(Array.from({ length: count }, task));
     this.warmed ??= Promise.all([
-      this.ensureDraco().then(() =>
-        times(
-          this.limits.draco,
-          () =>
-            new Promise<void>((resolve, reject) => {
-              this.draco.parse(fromBase64(WARMUP_DRACO), (geometry) => {
-                geometry.dispose();
-                resolve();
-              }, reject);
-            }),
-        ),
-      ),
-      this.ensureKtx2().then(() =>
-        times(
-          this.limits.ktx2,
-          () =>
-            new Promise<void>((resolve, reject) => {
-              this.ktx2.parse(fromBase64(WARMUP_KTX2), (texture) => {
-                texture.dispose();
-                resolve();
-              }, reject);
-            }),
-        ),
-      ),
+      this.ensureDraco().then(() => startWorkers(this.limits.draco, (done, fail) => this.draco.parse(fromBase64(WARMUP_DRACO), done, fail))),
+      this.ensureKtx2().then(() => startWorkers(this.limits.ktx2, (done, fail) => this.ktx2.parse(fromBase64(WARMUP_KTX2), done, fail))),
       this.ensureMeshopt(),
     ]).then(
       () => undefined,
@@ -229,6 +206,21 @@ export class DecoderSet {
     for (const url of this.blobUrls.values()) URL.revokeObjectURL(url);
     this.blobUrls.clear();
   }
+}
+
+/**
+ * Runs `count` tiny decodes at once, so that a three.js decoder loader starts that many workers
+ * (it starts one per concurrent task, up to its limit), and disposes of what they decode.
+ */
+function startWorkers(count: number, parse: (done: (decoded: { dispose(): void }) => void, fail: (error: unknown) => void) => void): Promise<void> {
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      parse((decoded) => {
+        decoded.dispose();
+        resolve();
+      }, reject);
+    });
+  return Promise.all(Array.from({ length: count }, one)).then(() => undefined);
 }
 
 /**
