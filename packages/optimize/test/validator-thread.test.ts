@@ -19,7 +19,8 @@ function recordingLogger() {
 
 describe('validation on a worker thread', () => {
   it('reports exactly what the validator reports on the calling thread: errors, a .gltf with its resources, a missing resource', async () => {
-    const thread = startValidatorThread();
+    const { debug, logger } = recordingLogger();
+    const thread = startValidatorThread(logger);
     try {
       const invalid = await invalidGlb();
       const files = await toGltfFiles(await pbrDocument(32, 32));
@@ -38,6 +39,7 @@ describe('validation on a worker thread', () => {
       expect((await thread.validate(invalid)).errors).toBe(1);
       expect((await thread.validate(files.gltf, { resources: missing })).errors).toBeGreaterThan(0);
       expect((await thread.validate(files.gltf, { resources: files.resources })).errors).toBe(0);
+      expect(debug).toEqual([]); // the worker ran every validation: no fallback to this thread
     } finally {
       await thread.dispose();
     }
