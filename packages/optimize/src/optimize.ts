@@ -8,6 +8,7 @@ import { countTriangles, primitiveTriangles } from './geometry/count.js';
 import { geometryCodec } from './geometry/codec.js';
 import { simplifyDocument } from './geometry/simplify.js';
 import { keepingPrune, optimizeTransforms } from './pipeline.js';
+import { runStages } from './run-stages.js';
 import { parseInput, type OptimizeInput, type ParsedInput } from './input.js';
 import { createIO } from './io.js';
 import { toGltfTransformLogger } from './logger.js';
@@ -101,9 +102,11 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const entry: StageReport = { stage: name, ms: 0, triangles: 0 };
     stages.push(entry);
     const t = performance.now();
+    // Textures never change triangles, and run alongside the geometry stages: counted at the start.
+    if (name === 'textures' && document) entry.triangles = countTriangles(document);
     const value = await fn();
     entry.ms = Math.round((performance.now() - t) * 10) / 10;
-    entry.triangles = document && name !== 'validate-input' ? countTriangles(document) : 0;
+    if (name !== 'textures') entry.triangles = document && name !== 'validate-input' ? countTriangles(document) : 0;
     o.onProgress({ type: 'stage', stage: name, state: 'end', ms: entry.ms });
     return value;
   };
@@ -151,7 +154,8 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     let budget: BudgetReport | null = null;
     const meshErrors = new Map<string, number>();
     const textureReports: TextureReport[] = [];
-    let lodBase: Document | null = null;
+    // Set by runStages before the geometry codec when LODs are asked for.
+    let lodBase = null as Document | null;
     const ownPool = o.textures === 'ktx2' && !o.ktx2Encoder ? createKtx2Pool({ ...(o.concurrency ? { workers: o.concurrency } : {}), logger: o.logger }) : null;
     try {
       const encoder: Ktx2Encoder | null = o.ktx2Encoder ?? ownPool;
@@ -192,11 +196,11 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
           onProgress: o.onProgress,
         },
       });
-      for (const { stage: name, transform } of pipeline) {
-        // LOD variants start from LOD0 as it is before the geometry codec.
-        if (name === 'geometry' && o.lods.length > 0) lodBase = cloneDocument(doc);
-        await stage(name, () => doc.transform(transform));
-      }
+      await runStages(doc, pipeline, {
+        stage,
+        // LOD variants start from LOD0 as it is before the geometry codec, textures done.
+        ...(o.lods.length > 0 ? { beforeCodec: () => void (lodBase = cloneDocument(doc)) } : {}),
+      });
     } finally {
       await ownPool?.dispose();
     }
@@ -211,17 +215,18 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     // LODs.
     const lods: LodResult[] = [];
     const lodReports: LodReport[] = [];
-    if (lodBase) {
-      const baseTriangles = countTriangles(lodBase);
+    const base = lodBase;
+    if (base) {
+      const baseTriangles = countTriangles(base);
       for (const [i, ratio] of o.lods.entries()) {
         const level = i + 1;
-        const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles, validator));
+        const { lod, report } = await stage(`lod${level}`, () => buildLod(base, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles, validator));
         if (!lod.distinct) warn(`LOD ${level} (ratio ${ratio}) stalled at ${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0) at the error bound ${o.lodError}: not in the LOD descriptor`);
         lods.push(lod);
         lodReports.push(report);
       }
     }
-    const descriptor = lodDescriptor(lods, lodBase ? sceneRadius(lodBase) : 1, o.lodSwitch);
+    const descriptor = lodDescriptor(lods, base ? sceneRadius(base) : 1, o.lodSwitch);
 
     const meshes: MeshReport[] = doc
       .getRoot()

@@ -15,9 +15,15 @@ export interface AssetSize {
 /** One stage of the pipeline. */
 export interface StageReport {
   stage: OptimizeStage;
-  /** Wall time. `validate-input` runs on a worker thread alongside the stages that follow it. */
+  /**
+   * Wall time. `validate-input` runs on a worker thread alongside the stages that follow it, and
+   * `textures` alongside the geometry stages (`weld` to `geometry`), so their times overlap others.
+   */
   ms: number;
-  /** Triangles after the stage (0 for `validate-input`, which does not see the document). */
+  /**
+   * Triangles after the stage (0 for `validate-input`, which does not see the document; for
+   * `textures`, which never changes them, the count when it started).
+   */
   triangles: number;
 }
 

@@ -1,7 +1,7 @@
 import { AssetSchema, LodVariantSchema } from '@kiln/manifest';
 import { describe, expect, it } from 'vitest';
 import { countTriangles, optimize, OptimizeError, toManifestLods } from '../src/index.js';
-import { cubeDocument, SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
+import { cubeDocument, pbrDocument, SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
 import { glbJson, readGlb } from './helpers/read.js';
 
 const SHA = 'a'.repeat(64);
@@ -81,6 +81,17 @@ describe('LODs', () => {
     for (const v of variants) expect(LodVariantSchema.safeParse(v).success).toBe(true);
     const asset = AssetSchema.safeParse({ id: 'sphere', type: 'model_3d', contentType: 'model/gltf-binary', bytes: glb.byteLength, sha256: SHA, key: 'run/model_3d/sphere.glb', triangles: lod0, lods: variants });
     expect(asset.success).toBe(true);
+  });
+
+  it('gives every level the re-encoded textures of LOD0 (the texture stage ends before the LOD base is taken)', async () => {
+    const { glb, lods } = await optimize(await toGlb(await pbrDocument(256, 128)), { lods: [0.5, 0.25], textures: 'webp' });
+    const images = (bytes: Uint8Array) => glbJson(bytes)['images'].map((i: { mimeType: string }) => i.mimeType);
+    const textures = async (bytes: Uint8Array) => (await readGlb(bytes)).getRoot().listTextures().map((t) => [t.getMimeType(), t.getImage()!.byteLength]);
+    expect(images(glb)).toEqual(Array(7).fill('image/webp'));
+    for (const lod of lods) {
+      expect(glbJson(lod.glb)['extensionsRequired']).toContain('EXT_texture_webp');
+      expect(await textures(lod.glb)).toEqual(await textures(glb));
+    }
   });
 
   it('can express switch points as increasing distances', async () => {

@@ -38,9 +38,9 @@ describe('optimize: lossless default', () => {
       'read',
       'dedup',
       'prune',
+      'textures', // starts here and runs alongside weld … geometry
       'weld',
       'resample',
-      'textures',
       'geometry',
       'write',
       'validate-output',

@@ -7,7 +7,10 @@ const STAGES = 10;
 
 interface Active {
   stagesDone: number;
-  stage: string;
+  /** Stages under way, in the order they started (textures run alongside the geometry stages). */
+  running: string[];
+  /** The stage that ended last: shown between two stages. */
+  last: string;
   textures: { done: number; total: number; name: string } | null;
 }
 
@@ -29,7 +32,7 @@ export class TtyProgress implements Progress {
   ) {}
 
   start(file: string): void {
-    this.#active.set(file, { stagesDone: 0, stage: 'start', textures: null });
+    this.#active.set(file, { stagesDone: 0, running: [], last: 'start', textures: null });
     this.#schedule();
   }
 
@@ -37,8 +40,12 @@ export class TtyProgress implements Progress {
     const a = this.#active.get(file);
     if (!a) return;
     if (event.type === 'stage') {
-      if (event.state === 'end') a.stagesDone++;
-      else a.stage = event.stage;
+      if (event.state === 'start') a.running.push(event.stage);
+      else {
+        a.stagesDone++;
+        a.running = a.running.filter((s) => s !== event.stage);
+        a.last = event.stage;
+      }
     } else if (event.state === 'end') {
       a.textures = { done: (a.textures?.done ?? 0) + 1, total: event.total, name: event.name };
     } else {
@@ -78,8 +85,8 @@ export class TtyProgress implements Progress {
     const width = Math.max(40, Math.min(this.stream.columns ?? 80, 120));
     const lines = [`kiln optimize ${bar(this.#done / Math.max(1, this.total), 20)} ${this.#done}/${this.total} files`];
     for (const [file, a] of this.#active) {
-      let line = `  ${bar(a.stagesDone / STAGES, 10)} ${file}  ${a.stage}`;
-      if (a.textures && a.stage === 'textures') line += ` ${bar(a.textures.done / Math.max(1, a.textures.total), 8)} ${a.textures.done}/${a.textures.total} ${a.textures.name}`;
+      let line = `  ${bar(a.stagesDone / STAGES, 10)} ${file}  ${a.running.join(' + ') || a.last}`;
+      if (a.textures && a.running.includes('textures')) line += ` ${bar(a.textures.done / Math.max(1, a.textures.total), 8)} ${a.textures.done}/${a.textures.total} ${a.textures.name}`;
       lines.push(line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line);
     }
     this.stream.write(`${lines.join('\n')}\n`);
