@@ -278,4 +278,25 @@ describe('the kiln binary', () => {
     expect(failed).toMatchObject({ code: EXIT.failure, stdout: '' });
     expect((failed as { stderr: string }).stderr.trim().split('\n').at(-1)).toBe('kiln optimize: broken.glb: truncated GLB: the header declares 256 bytes, the file has 12 [truncated_glb]');
   });
+
+  // The published binary is one bundle (tsup.config.ts): its run-time dependencies (sharp,
+  // draco3dgltf, three, the worker scripts of @kiln/optimize) must still be found from dist/.
+  it('works as built: the bundled dist/bin.js finds sharp, Draco, the Basis transcoder and both worker scripts', async () => {
+    const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+    await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(32, 32)));
+    // KTX2 (the encoder's worker pool, PSNR through three's Basis transcoder) and Draco, with debug lines.
+    const ktx2 = await run(process.execPath, [bin, 'optimize', 'paint.glb', '-o', 'ktx2.glb', '--textures', 'ktx2', '--geometry', 'draco', '--json', '--verbose'], { cwd: dir });
+    const [result] = JSON.parse(ktx2.stdout);
+    expect(result.ok).toBe(true);
+    expect(result.report.extensionsAfter).toEqual(expect.arrayContaining(['KHR_draco_mesh_compression', 'KHR_texture_basisu']));
+    expect(result.report.textureReports.every((t: { psnr: number | null }) => typeof t.psnr === 'number' && t.psnr > 0)).toBe(true); // decoded back: measured
+    expect(result.report.validation.after).toMatchObject({ errors: 0, warnings: 0 });
+    expect(ktx2.stderr).not.toMatch(/main thread|cannot find|ERR_MODULE_NOT_FOUND/i);
+    // Reading Draco back, WebP through sharp, the validator on its worker.
+    const webp = await run(process.execPath, [bin, 'optimize', 'ktx2.glb', '-o', 'back.glb', '--textures', 'keep', '--verbose'], { cwd: dir });
+    expect(webp.stderr).toContain('ktx2.glb → back.glb');
+    expect(webp.stderr).not.toMatch(/main thread/);
+    const plain = await run(process.execPath, [bin, 'optimize', 'paint.glb', '-o', 'webp.glb', '--json', '--quiet'], { cwd: dir });
+    expect(JSON.parse(plain.stdout)[0].report.textureReports.map((t: { codec: string }) => t.codec)).toEqual(Array(7).fill('webp'));
+  });
 });
