@@ -23,8 +23,8 @@ export interface RunStagesOptions {
  * They touch disjoint parts of the document: textures change images (on sharp's and the KTX2
  * pool's threads), weld, resample, the budget and the codec change accessors and primitives (on
  * this thread). Run one after the other, a core sits idle while the main thread welds or
- * quantizes. No stage that runs alongside the textures removes one: the prunes that can run
- * before it (the meshopt codec's own cleanup prunes accessors, skins and materials only).
+ * quantizes. Only the cleanup's prune removes textures, and it runs before the texture stage
+ * starts; the meshopt codec's own cleanup prunes accessors, skins and materials only.
  *
  * If a stage fails, the stages still running are awaited before the error is rethrown, so that
  * nothing keeps changing the document (or using an encoder) after the call has failed.
