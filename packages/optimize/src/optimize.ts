@@ -114,19 +114,21 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   // Read and check the input.
   const parsed = isDocument(input) ? null : parseInput(input);
   const needDraco = o.geometry === 'draco' || usesExtension(parsed, isDocument(input) ? input : null, 'KHR_draco_mesh_compression');
-  const depsLoaded = loadDeps(needDraco);
+  const depsLoaded = loadDeps(needDraco).then((deps) => ({ deps, io: createIO(deps, o.logger) }));
+  // A Document input is written to GLB once: for the validator and for the report's `before`.
+  const documentGlb = parsed ? null : depsLoaded.then(({ io }) => io.writeBinary(input as Document));
+  documentGlb?.catch(() => {}); // awaited below
   // The validator runs on a worker thread while this one reads, cleans up and encodes.
   const validator = o.validate === 'off' ? null : startValidatorThread(o.logger);
   try {
     const validateInput = async (): Promise<ValidationSummary | null> => {
       if (!validator) return null;
       if (parsed) return validator.validate(parsed.validatorBytes, { resources: parsed.resources, uri: o.name });
-      return validator.validate(await createIO(await depsLoaded, o.logger).writeBinary(input as Document), { uri: o.name });
+      return validator.validate(await (documentGlb as Promise<Uint8Array>), { uri: o.name });
     };
     const validationBefore = validator ? stage('validate-input', validateInput) : Promise.resolve(null);
     validationBefore.catch(() => {}); // awaited below; not an unhandled rejection if reading fails first
-    const deps = await depsLoaded;
-    const io = createIO(deps, o.logger);
+    const { deps, io } = await depsLoaded;
     if (parsed) await probeImages(parsed, deps);
     const doc: Document = await stage('read', async () => {
       try {
@@ -140,9 +142,9 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const before: AssetSize = parsed
       ? { bytes: parsed.bytes, textureBytes: parsed.textureBytes, geometryBytes: parsed.bytes - parsed.textureBytes, triangles: countTriangles(doc) }
       : await (async () => {
-          const glb = await io.writeBinary(doc);
+          const bytes = (await (documentGlb as Promise<Uint8Array>)).byteLength;
           const textureBytes = imageBytes(doc);
-          return { bytes: glb.byteLength, textureBytes, geometryBytes: glb.byteLength - textureBytes, triangles: countTriangles(doc) };
+          return { bytes, textureBytes, geometryBytes: bytes - textureBytes, triangles: countTriangles(doc) };
         })();
     const extensionsBefore = extensionNames(doc);
     const meshesBefore = doc

@@ -76,6 +76,11 @@ describe('optimize: lossless default', () => {
     const accessors = doc.getRoot().listAccessors().length;
     const fromDocument = await optimize(doc);
     expect(fromDocument.report.after.triangles).toBe(SPHERE_TRIANGLES);
+    // `before` is the Document written as a GLB, with or without the validator (which shares that write).
+    const asGlb = (await toGlb(doc)).byteLength;
+    expect(fromDocument.report.before.bytes).toBe(asGlb);
+    expect(fromDocument.report.validation.before).toMatchObject({ errors: 0, warnings: 0 });
+    expect((await optimize(doc, { validate: 'off' })).report.before.bytes).toBe(asGlb);
     expect(doc.getRoot().listAccessors()).toHaveLength(accessors);
     expect(doc.getRoot().listExtensionsUsed()).toEqual([]);
   });
