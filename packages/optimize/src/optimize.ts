@@ -153,60 +153,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
       .map((mesh, i) => ({ name: mesh.getName() || `mesh ${i}`, triangles: countTrianglesOfMesh(mesh) }));
 
     // The pipeline: cleanup, budget, textures, geometry codec, one stage each.
-    let budget: BudgetReport | null = null;
-    const meshErrors = new Map<string, number>();
-    const textureReports: TextureReport[] = [];
-    // Set by runStages before the geometry codec when LODs are asked for.
-    let lodBase = null as Document | null;
-    const ownPool = o.textures === 'ktx2' && !o.ktx2Encoder ? createKtx2Pool({ ...(o.concurrency ? { workers: o.concurrency } : {}), logger: o.logger }) : null;
-    try {
-      const encoder: Ktx2Encoder | null = o.ktx2Encoder ?? ownPool;
-      const decoder = o.textures === 'ktx2' && o.measureQuality ? (o.ktx2Decoder === undefined ? createBasisDecoder() : o.ktx2Decoder) : null;
-      const pipeline = optimizeTransforms({
-        pruneAttributes: o.pruneAttributes,
-        flatten: o.flatten,
-        geometry: o.geometry,
-        meshoptEncoder: deps.meshoptEncoder,
-        ...(o.maxTriangles !== null
-          ? {
-              budget: {
-                simplifier: deps.simplifier,
-                maxTriangles: o.maxTriangles,
-                error: o.budgetError,
-                onUnreachable: o.onBudgetUnreachable,
-                onResult: (report, result) => {
-                  budget = report;
-                  for (const m of result.meshes) meshErrors.set(m.name, m.error);
-                },
-                onWarning: warn,
-              },
-            }
-          : {}),
-        textures: {
-          mode: o.textures,
-          sharp: deps.sharp,
-          maxSize: o.maxTextureSize,
-          webp: o.webp,
-          ktx2: o.ktx2,
-          ktx2Encoder: encoder,
-          ktx2Decoder: decoder,
-          measureQuality: o.measureQuality,
-          parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : sharpParallelism(deps.sharp),
-          logger: o.logger,
-          onTexture: (report) => textureReports.push(report),
-          onWarning: warn,
-          onProgress: o.onProgress,
-        },
-      });
-      await runStages(doc, pipeline, {
-        stage,
-        // LOD variants start from LOD0 as it is before the geometry codec, textures done.
-        ...(o.lods.length > 0 ? { beforeCodec: () => void (lodBase = cloneDocument(doc)) } : {}),
-      });
-    } finally {
-      await ownPool?.dispose();
-    }
-    textureReports.sort((a, b) => a.index - b.index);
+    const { budget, meshErrors, textureReports, lodBase } = await runPipeline(doc, o, deps, stage, warn);
 
     const glb = await stage('write', () => io.writeBinary(doc));
     const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: countTriangles(doc) };
@@ -217,18 +164,17 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     // LODs.
     const lods: LodResult[] = [];
     const lodReports: LodReport[] = [];
-    const base = lodBase;
-    if (base) {
-      const baseTriangles = countTriangles(base);
+    if (lodBase) {
+      const baseTriangles = countTriangles(lodBase);
       for (const [i, ratio] of o.lods.entries()) {
         const level = i + 1;
-        const { lod, report } = await stage(`lod${level}`, () => buildLod(base, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles, validator));
+        const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles, validator));
         if (!lod.distinct) warn(`LOD ${level} (ratio ${ratio}) stalled at ${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0) at the error bound ${o.lodError}: not in the LOD descriptor`);
         lods.push(lod);
         lodReports.push(report);
       }
     }
-    const descriptor = lodDescriptor(lods, base ? sceneRadius(base) : 1, o.lodSwitch);
+    const descriptor = lodDescriptor(lods, lodBase ? sceneRadius(lodBase) : 1, o.lodSwitch);
 
     const meshes: MeshReport[] = doc
       .getRoot()
@@ -260,6 +206,78 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   } finally {
     await validator?.dispose();
   }
+}
+
+/** What the pipeline leaves for the report and the LODs. */
+interface PipelineResult {
+  budget: BudgetReport | null;
+  /** Simplification error per mesh name (triangle budget only). */
+  meshErrors: Map<string, number>;
+  /** In the document's texture order. */
+  textureReports: TextureReport[];
+  /** LOD0 before the geometry codec, textures done; only when LODs are asked for. */
+  lodBase: Document | null;
+}
+
+/** Runs cleanup, budget, textures and the geometry codec on `doc` (see {@link runStages}). */
+async function runPipeline(
+  doc: Document,
+  o: ResolvedOptions,
+  deps: OptimizeDeps,
+  stage: (name: OptimizeStage, run: () => Promise<unknown>) => Promise<unknown>,
+  warn: (message: string) => void,
+): Promise<PipelineResult> {
+  const result: PipelineResult = { budget: null, meshErrors: new Map(), textureReports: [], lodBase: null };
+  const ownPool = o.textures === 'ktx2' && !o.ktx2Encoder ? createKtx2Pool({ ...(o.concurrency ? { workers: o.concurrency } : {}), logger: o.logger }) : null;
+  try {
+    const encoder: Ktx2Encoder | null = o.ktx2Encoder ?? ownPool;
+    const decoder = o.textures === 'ktx2' && o.measureQuality ? (o.ktx2Decoder === undefined ? createBasisDecoder() : o.ktx2Decoder) : null;
+    const pipeline = optimizeTransforms({
+      pruneAttributes: o.pruneAttributes,
+      flatten: o.flatten,
+      geometry: o.geometry,
+      meshoptEncoder: deps.meshoptEncoder,
+      ...(o.maxTriangles !== null
+        ? {
+            budget: {
+              simplifier: deps.simplifier,
+              maxTriangles: o.maxTriangles,
+              error: o.budgetError,
+              onUnreachable: o.onBudgetUnreachable,
+              onResult: (report, simplified) => {
+                result.budget = report;
+                for (const m of simplified.meshes) result.meshErrors.set(m.name, m.error);
+              },
+              onWarning: warn,
+            },
+          }
+        : {}),
+      textures: {
+        mode: o.textures,
+        sharp: deps.sharp,
+        maxSize: o.maxTextureSize,
+        webp: o.webp,
+        ktx2: o.ktx2,
+        ktx2Encoder: encoder,
+        ktx2Decoder: decoder,
+        measureQuality: o.measureQuality,
+        parallel: o.textures === 'ktx2' ? Math.max(2, (encoder && 'size' in encoder ? Number(encoder.size) : 2) + 1) : sharpParallelism(deps.sharp),
+        logger: o.logger,
+        onTexture: (report) => result.textureReports.push(report),
+        onWarning: warn,
+        onProgress: o.onProgress,
+      },
+    });
+    await runStages(doc, pipeline, {
+      stage,
+      // LOD variants start from LOD0 as it is before the geometry codec, textures done.
+      ...(o.lods.length > 0 ? { beforeCodec: () => void (result.lodBase = cloneDocument(doc)) } : {}),
+    });
+  } finally {
+    await ownPool?.dispose();
+  }
+  result.textureReports.sort((a, b) => a.index - b.index);
+  return result;
 }
 
 function countTrianglesOfMesh(mesh: Mesh): number {
