@@ -22,6 +22,16 @@ describe('packaging', () => {
     expect(packages.map((p) => p.manifest['name'])).toEqual(expect.arrayContaining(['@kiln/manifest', '@kiln/storage']));
   });
 
+  // The bundled `kiln` binary loads these at run time from @kiln/cli's own dependencies
+  // (packages/cli/tsup.config.ts), while @kiln/optimize declares them too: one range for both,
+  // so that an install has one copy of each.
+  it("gives @kiln/cli's run-time dependencies the same ranges as @kiln/optimize's", () => {
+    const deps = (name: string) => packages.find((p) => p.manifest['name'] === name)?.manifest['dependencies'] as Record<string, string>;
+    const cli = deps('@kiln/cli');
+    const optimize = deps('@kiln/optimize');
+    for (const dep of ['sharp', 'draco3dgltf', 'gltf-validator']) expect(cli[dep], dep).toBe(optimize[dep]);
+  });
+
   for (const { dir, manifest } of packages) {
     const name = String(manifest['name']);
     describe(name, () => {
