@@ -1,7 +1,7 @@
 import { Document } from '@gltf-transform/core';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKtx2Pool, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
+import { createKtx2Pool, KilnValidationError, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
 import { cubeData, PBR_SLOTS, pbrDocument, toGlb } from './helpers/fixtures.js';
 import { glbJson, readGlb } from './helpers/read.js';
 
@@ -170,6 +170,8 @@ describe('KTX2 pool and sizes', () => {
     const white = new Uint8Array(pixels * 4).fill(255);
     expect(psnr(black, white)).toBe(0);
     expect(psnr(black, white, true)).toBe(0);
-    expect(() => psnr(black, white.subarray(4))).toThrow(RangeError);
+    expect(() => psnr(black, white.subarray(4))).toThrow(KilnValidationError);
+    expect(() => psnr(black, white.subarray(4))).toThrow('psnr: images differ in size');
+    expect(() => psnr(black.subarray(1), white.subarray(1))).toThrow(/not RGBA/);
   });
 });
