@@ -177,10 +177,12 @@ export function parseInput(input: Uint8Array | GltfFiles): ParsedInput {
     if (typeof uri !== 'string' && fallback) return; // EXT_meshopt_compression's placeholder: no data by design
     if (typeof uri !== 'string') {
       if (format !== 'glb' || index !== 0) fail('invalid_gltf', `buffers.${index} has no uri`);
-      if (!bin) fail('truncated_glb', `truncated GLB: buffers.0 declares ${declared} bytes but the GLB has no BIN chunk`);
-      if (bin.byteLength < declared) fail('truncated_glb', `truncated GLB: buffers.0 declares ${declared} bytes, the BIN chunk has ${bin.byteLength}`);
-      data = bin;
-      resources[GLB_BUFFER] = bin;
+      // A buffer that declares no bytes needs no BIN chunk (glTF Transform writes an unused
+      // buffer so); a bufferView that reads from it fails its own check below.
+      if (!bin && declared > 0) fail('truncated_glb', `truncated GLB: buffers.0 declares ${declared} bytes but the GLB has no BIN chunk`);
+      data = bin ?? new Uint8Array(0);
+      if (data.byteLength < declared) fail('truncated_glb', `truncated GLB: buffers.0 declares ${declared} bytes, the BIN chunk has ${data.byteLength}`);
+      if (bin) resources[GLB_BUFFER] = bin;
     } else if (uri.startsWith('data:')) {
       data = decodeDataUri(uri);
       if (!data) fail('invalid_gltf', `buffers.${index}: malformed data URI`);

@@ -21,6 +21,7 @@ import { readKtx2Info } from './textures/ktx2-header.js';
 import { createKtx2Pool } from './textures/ktx2-pool.js';
 import type { Ktx2Encoder } from './textures/types.js';
 import { addedIssues, type ValidationSummary } from './validate.js';
+import { writeGlb } from './write-glb.js';
 import { startValidatorThread, type ValidatorThread } from './validator-thread.js';
 
 /** What {@link optimize} returns. */
@@ -116,7 +117,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   const needDraco = o.geometry === 'draco' || usesExtension(parsed, isDocument(input) ? input : null, 'KHR_draco_mesh_compression');
   const depsLoaded = loadDeps(needDraco).then((deps) => ({ deps, io: createIO(deps, o.logger) }));
   // A Document input is written to GLB once: for the validator and for the report's `before`.
-  const documentGlb = parsed ? null : depsLoaded.then(({ io }) => io.writeBinary(input as Document));
+  const documentGlb = parsed ? null : depsLoaded.then(({ io }) => writeGlb(io, input as Document));
   documentGlb?.catch(() => {}); // awaited below
   // The validator runs on a worker thread while this one reads, cleans up and encodes.
   const validator = o.validate === 'off' ? null : startValidatorThread(o.logger);
@@ -155,7 +156,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     // The pipeline: cleanup, budget, textures, geometry codec, one stage each.
     const { budget, meshErrors, textureReports, lodBase } = await runPipeline(doc, o, deps, stage, warn);
 
-    const glb = await stage('write', () => io.writeBinary(doc));
+    const glb = await stage('write', () => writeGlb(io, doc));
     const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: countTriangles(doc) };
     after.geometryBytes = after.bytes - after.textureBytes;
 
@@ -235,6 +236,7 @@ async function runPipeline(
     const pipeline = optimizeTransforms({
       pruneAttributes: o.pruneAttributes,
       flatten: o.flatten,
+      onWarning: warn,
       geometry: o.geometry,
       meshoptEncoder: deps.meshoptEncoder,
       ...(o.maxTriangles !== null
@@ -318,7 +320,7 @@ async function buildLod(
   const result = await simplifyDocument(doc, { simplifier: deps.simplifier, goal: { ratio }, error: o.lodError });
   await doc.transform(keepingPrune(o.pruneAttributes, o.flatten));
   await doc.transform(geometryCodec({ codec: o.geometry, meshoptEncoder: deps.meshoptEncoder }));
-  const glb = await io.writeBinary(doc);
+  const glb = await writeGlb(io, doc);
   const triangles = countTriangles(doc);
   const achievedRatio = baseTriangles > 0 ? Math.round((triangles / baseTriangles) * 10000) / 10000 : 1;
   const distinct = triangles < previousTriangles;

@@ -1,5 +1,6 @@
-import type { Transform } from '@gltf-transform/core';
-import { dedup, flatten, prune, resample, weld } from '@gltf-transform/functions';
+import type { Document, Transform } from '@gltf-transform/core';
+import type { Transform as TextureTransform } from '@gltf-transform/extensions';
+import { createTransform, dedup, flatten, listTextureInfoByMaterial, prune, resample, weld } from '@gltf-transform/functions';
 import { geometryCodec } from './geometry/codec.js';
 import { triangleBudget, type TriangleBudgetOptions } from './geometry/budget.js';
 import { PRESETS, type GeometryCodec, type PresetName } from './presets.js';
@@ -18,6 +19,8 @@ export interface OptimizeTransformsOptions {
   pruneAttributes?: boolean;
   /** Flatten the node hierarchy and drop empty nodes (see {@link OptimizeOptions.flatten}). Default false. */
   flatten?: boolean;
+  /** Receives the cleanup's warnings (see {@link keepingPrune}). */
+  onWarning?: (message: string) => void;
   /** Triangle budget; omitted: no simplification. */
   budget?: TriangleBudgetOptions;
   /** Texture step; omitted: textures untouched. */
@@ -30,21 +33,39 @@ export interface OptimizeTransformsOptions {
 /**
  * The prune settings Kiln uses: keeps named empty nodes (sockets), extras and solid textures.
  * With `flattenScene` it drops empty nodes and their extras, as `gltf-transform optimize` does.
+ *
+ * With `pruneAttributes` it also drops vertex attributes no material reads, except in a model
+ * where a `KHR_texture_transform` picks its own `texCoord`: glTF Transform 4.5's prune does not
+ * see that override, and would drop the UV set the texture is drawn with (a validator error, and
+ * a wrong-looking model). There every attribute is kept, and `onWarning` says so.
  */
-export function keepingPrune(pruneAttributes = false, flattenScene = false): Transform {
-  return prune({ keepLeaves: !flattenScene, keepAttributes: !pruneAttributes, keepExtras: !flattenScene, keepSolidTextures: true, keepIndices: true });
+export function keepingPrune(pruneAttributes = false, flattenScene = false, onWarning?: (message: string) => void): Transform {
+  const settings = { keepLeaves: !flattenScene, keepExtras: !flattenScene, keepSolidTextures: true, keepIndices: true };
+  if (!pruneAttributes) return prune({ ...settings, keepAttributes: true });
+  return createTransform('prune', async (document: Document) => {
+    const overridden = hasTexCoordOverride(document);
+    if (overridden) onWarning?.('pruneAttributes: kept every vertex attribute, as a KHR_texture_transform picks its own texCoord (which glTF Transform\'s prune does not see)');
+    await document.transform(prune({ ...settings, keepAttributes: overridden }));
+  });
+}
+
+function hasTexCoordOverride(document: Document): boolean {
+  return document
+    .getRoot()
+    .listMaterials()
+    .some((material) => listTextureInfoByMaterial(material).some((info) => (info.getExtension<TextureTransform>('KHR_texture_transform')?.getTexCoord() ?? null) !== null));
 }
 
 /**
  * The cleanup every run starts with: dedup, prune (see {@link keepingPrune}), weld, resample.
  * Lossless except resample's 1e-4 tolerance on redundant keyframes.
  */
-export function cleanupTransforms(options: { pruneAttributes?: boolean; flatten?: boolean } = {}): NamedTransform[] {
+export function cleanupTransforms(options: { pruneAttributes?: boolean; flatten?: boolean; onWarning?: (message: string) => void } = {}): NamedTransform[] {
   return [
     { stage: 'dedup', transform: dedup() },
     // glTF Transform's flatten leaves skinned and animated nodes where they are.
     ...(options.flatten ? [{ stage: 'flatten' as const, transform: flatten() }] : []),
-    { stage: 'prune', transform: keepingPrune(options.pruneAttributes, options.flatten) },
+    { stage: 'prune', transform: keepingPrune(options.pruneAttributes, options.flatten, options.onWarning) },
     { stage: 'weld', transform: weld() },
     { stage: 'resample', transform: resample({ cleanup: false }) },
   ];

@@ -1,6 +1,7 @@
 import { KilnValidationError } from '@kiln/manifest';
 import { describe, expect, it } from 'vitest';
 import { isKilnError, optimize, OptimizeError } from '../src/index.js';
+import { editGlbJson as editGlb } from '../src/write-glb.js';
 import { cubeDocument, pbrDocument, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
 
 async function failure(promise: Promise<unknown>): Promise<OptimizeError> {
@@ -14,25 +15,7 @@ async function failure(promise: Promise<unknown>): Promise<OptimizeError> {
 }
 
 /** Rewrites the JSON chunk of a GLB (keeping the BIN chunk). */
-function editGlbJson(glb: Uint8Array, edit: (json: Record<string, any>) => void): Uint8Array {
-  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
-  const jsonLength = view.getUint32(12, true);
-  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
-  edit(json);
-  let text = JSON.stringify(json);
-  while (text.length % 4) text += ' ';
-  const jsonBytes = new TextEncoder().encode(text);
-  const rest = glb.subarray(20 + jsonLength);
-  const out = new Uint8Array(20 + jsonBytes.length + rest.length);
-  const outView = new DataView(out.buffer);
-  out.set(glb.subarray(0, 12));
-  outView.setUint32(8, out.length, true);
-  outView.setUint32(12, jsonBytes.length, true);
-  outView.setUint32(16, 0x4e4f534a, true);
-  out.set(jsonBytes, 20);
-  out.set(rest, 20 + jsonBytes.length);
-  return out;
-}
+const editGlbJson = (glb: Uint8Array, edit: (json: Record<string, any>) => void): Uint8Array => editGlb(glb, edit);
 
 describe('bad input fails with one clear message and a code', () => {
   it('not glTF', async () => {
