@@ -9,7 +9,7 @@ import { geometryCodec } from './geometry/codec.js';
 import { simplifyDocument } from './geometry/simplify.js';
 import { keepingPrune, optimizeTransforms } from './pipeline.js';
 import { runStages } from './run-stages.js';
-import { parseInput, type OptimizeInput, type ParsedInput } from './input.js';
+import { parseInput, SUPPORTED_EXTENSIONS, type OptimizeInput, type ParsedInput } from './input.js';
 import { createIO } from './io.js';
 import { toGltfTransformLogger } from './logger.js';
 import { lodDescriptor, sceneRadius, type LodDescriptorEntry, type LodResult } from './lods.js';
@@ -147,7 +147,13 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
           const textureBytes = imageBytes(doc);
           return { bytes, textureBytes, geometryBytes: bytes - textureBytes, triangles: countTriangles(doc) };
         })();
-    const extensionsBefore = extensionNames(doc);
+    // What the input declared: glTF Transform drops the optional extensions it does not know
+    // while reading (a required one stopped the run in parseInput), so the document lacks them.
+    const extensionsBefore = parsed ? [...new Set(parsed.jsonDoc.json.extensionsUsed ?? [])].sort() : extensionNames(doc);
+    const dropped = extensionsBefore.filter((name) => !SUPPORTED_EXTENSIONS.includes(name));
+    if (dropped.length > 0) {
+      warn(`optional extension${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} dropped: glTF Transform cannot carry ${dropped.length > 1 ? 'them' : 'it'} (the output leaves ${dropped.length > 1 ? 'their' : 'its'} data out)`);
+    }
     const meshesBefore = doc
       .getRoot()
       .listMeshes()

@@ -117,7 +117,9 @@ export interface OptimizeReport {
   textures: string;
   before: AssetSize;
   after: AssetSize;
+  /** Extensions the input declares (`extensionsUsed`), including optional ones the output had to drop (see `warnings`). */
   extensionsBefore: string[];
+  /** Extensions the output uses. */
   extensionsAfter: string[];
   stages: StageReport[];
   meshes: MeshReport[];

@@ -5,7 +5,8 @@ import { Document } from '@gltf-transform/core';
 import { KHRTextureTransform } from '@gltf-transform/extensions';
 import { describe, expect, it } from 'vitest';
 import { optimize } from '../src/index.js';
-import { drawImage, sphereData, toGlb } from './helpers/fixtures.js';
+import { editGlbJson } from '../src/write-glb.js';
+import { drawImage, sphereData, sphereDocument, toGlb } from './helpers/fixtures.js';
 import { glbJson } from './helpers/read.js';
 
 const encode = (json: object) => new TextEncoder().encode(JSON.stringify(json));
@@ -93,5 +94,20 @@ describe('pruneAttributes and KHR_texture_transform', () => {
     const { glb, report } = await optimize(await twoUvSets(false), { pruneAttributes: true, validate: 'error' });
     expect(semantics(glb)).toEqual(['NORMAL', 'POSITION', 'TEXCOORD_0']);
     expect(report.warnings.filter((w) => w.startsWith('pruneAttributes'))).toEqual([]);
+  });
+});
+
+describe('optional extensions glTF Transform does not know', () => {
+  it('are named in a warning and in extensionsBefore, not dropped silently', async () => {
+    const input = editGlbJson<Record<string, any>>(await toGlb(sphereDocument()), (json) => {
+      json['extensionsUsed'] = ['VENDOR_gameplay', 'EXT_lights_image_based'];
+      json['nodes'][0].extensions = { VENDOR_gameplay: { hitPoints: 10 } };
+      json['extensions'] = { EXT_lights_image_based: { lights: [] } };
+    });
+    const { glb, report } = await optimize(input);
+    expect(report.extensionsBefore).toEqual(['EXT_lights_image_based', 'VENDOR_gameplay']);
+    expect(report.warnings).toContain('optional extensions EXT_lights_image_based, VENDOR_gameplay dropped: glTF Transform cannot carry them (the output leaves their data out)');
+    expect(glbJson(glb)['extensionsUsed']).not.toContain('VENDOR_gameplay');
+    expect(report.validation.added).toEqual([]);
   });
 });
