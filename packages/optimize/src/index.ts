@@ -20,8 +20,8 @@ export type { OptimizeOptions, LodSwitchOptions, WebpOptions, Ktx2Options } from
 export { PRESETS, PRESET_NAMES, GEOMETRY_CODECS, TEXTURE_MODES } from './presets.js';
 export type { PresetName, PresetSettings, GeometryCodec, TextureMode } from './presets.js';
 
-export { readInputFile, SUPPORTED_EXTENSIONS } from './input.js';
-export type { OptimizeInput, GltfFiles } from './input.js';
+export { readInputFile, READ_INPUT_FILE_DEFAULTS, SUPPORTED_EXTENSIONS } from './input.js';
+export type { OptimizeInput, GltfFiles, ReadInputFileOptions } from './input.js';
 
 export { lodDescriptor, toManifestLods } from './lods.js';
 export type { LodResult, LodDescriptorEntry } from './lods.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import type { Document, GLTF, JSONDocument } from '@gltf-transform/core';
 import { GLB_BUFFER } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
@@ -29,7 +29,12 @@ export interface ParsedInput {
   resources: Record<string, Uint8Array>;
   /** Bytes of each image, in `json.images` order, with its declared or sniffed MIME type. */
   images: { index: number; label: string; uri: string | null; bytes: Uint8Array; mimeType: string }[];
+  /** What was changed to let glTF Transform read the input (for the report's warnings). */
+  warnings: string[];
 }
+
+/** Texture extensions that give a texture its image in place of `source`, as glTF Transform reads them. */
+const SOURCE_EXTENSIONS = ['EXT_texture_webp', 'EXT_texture_avif', 'KHR_texture_basisu'];
 
 const GLB_MAGIC = 0x46546c67; // 'glTF'
 const CHUNK_JSON = 0x4e4f534a;
@@ -231,6 +236,18 @@ export function parseInput(input: Uint8Array | GltfFiles): ParsedInput {
     images.push({ index, label, uri: external ?? null, bytes: data, mimeType: typeof image['mimeType'] === 'string' ? image['mimeType'] : sniffMime(data) });
   });
 
+  const warnings: string[] = [];
+  const sourceless = asArray(json['textures']).flatMap((texture, index) => {
+    const extensions = (texture['extensions'] ?? {}) as Record<string, { source?: unknown }>;
+    return texture['source'] === undefined && !SOURCE_EXTENSIONS.some((name) => extensions[name]?.source !== undefined) ? [index] : [];
+  });
+  if (sourceless.length > 0) {
+    // glTF allows a texture without an image (for an extension to supply one); glTF Transform
+    // 4.5 fails to read a material that uses one. Such a texture draws nothing: unhook it.
+    const slots = asArray(json['materials']).reduce((n, material) => n + unhookTextures(material, new Set(sourceless)), 0);
+    warnings.push(`${sourceless.map((i) => `textures.${i}`).join(', ')} ${sourceless.length > 1 ? 'have' : 'has'} no image (no source, and no extension that supplies one): removed from ${slots} material slot${slots === 1 ? '' : 's'}`);
+  }
+
   return {
     format,
     jsonDoc: { json: json as unknown as GLTF.IGLTF, resources: resources as JSONDocument['resources'] },
@@ -239,14 +256,50 @@ export function parseInput(input: Uint8Array | GltfFiles): ParsedInput {
     validatorBytes,
     resources,
     images,
+    warnings,
   };
 }
 
+/** Deletes every textureInfo (an object with an `index`) under `value` that names one of `textures`; returns how many. */
+function unhookTextures(value: Record<string, unknown>, textures: ReadonlySet<number>): number {
+  let count = 0;
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) continue;
+    const info = child as Record<string, unknown>;
+    if (typeof info['index'] === 'number' && textures.has(info['index'])) {
+      delete value[key];
+      count++;
+    } else count += unhookTextures(info, textures);
+  }
+  return count;
+}
+
+/** Options of {@link readInputFile}. */
+export interface ReadInputFileOptions {
+  /**
+   * A folder every external resource must resolve inside: one named `../../secret.bin` fails
+   * with `missing_resource` instead of being read into the output. Set it when the files come
+   * from someone else (uploads). Default `null`: no limit, as asset libraries often share a
+   * folder (`../textures/wood.png`).
+   */
+  root?: string | null;
+}
+
+/** Defaults of {@link ReadInputFileOptions}. */
+export const READ_INPUT_FILE_DEFAULTS = Object.freeze({ root: null });
+
+/** A URI with a scheme of two letters or more (a single letter is a Windows drive). */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+
 /**
  * Reads a `.glb` or a `.gltf` with the external buffers and images it names (relative to its
- * folder). A missing file named by the glTF fails with `missing_resource`.
+ * folder). A missing file named by the glTF fails with `missing_resource`, and so does a URL
+ * (`https://…`: only local files are read) and, with `root`, a path outside that folder. A path
+ * written with backslashes (`textures\wood.png`, as some Windows exporters do) is also tried
+ * with slashes.
  */
-export async function readInputFile(path: string): Promise<Uint8Array | GltfFiles> {
+export async function readInputFile(path: string, options: ReadInputFileOptions = {}): Promise<Uint8Array | GltfFiles> {
+  const root = options.root ?? READ_INPUT_FILE_DEFAULTS.root;
   const data = new Uint8Array(await readFile(path));
   if (extname(path).toLowerCase() !== '.gltf') return data;
   let json: Record<string, unknown>;
@@ -261,17 +314,28 @@ export async function readInputFile(path: string): Promise<Uint8Array | GltfFile
   const resources: Record<string, Uint8Array> = {};
   await Promise.all(
     [...new Set(uris)].map(async (uri) => {
-      let file: string;
+      if (URL_SCHEME.test(uri)) {
+        fail('missing_resource', `external resource "${uri}" is a URL: only files beside the glTF are read (download it there and name it by a relative path)`);
+      }
+      let decoded: string;
       try {
-        file = join(dirname(path), decodeURIComponent(uri));
+        decoded = decodeURIComponent(uri);
       } catch {
-        file = join(dirname(path), uri);
+        decoded = uri; // not percent-encoded
       }
-      try {
-        resources[uri] = new Uint8Array(await readFile(file));
-      } catch (error) {
-        throw new OptimizeError('missing_resource', `missing external resource "${uri}" (${file})`, { cause: error });
+      const files = [...new Set([decoded, decoded.replaceAll('\\', '/')])].map((candidate) => resolve(dirname(path), candidate));
+      const outside = root === null ? undefined : files.find((file) => relative(resolve(root), file).startsWith('..') || isAbsolute(relative(resolve(root), file)));
+      if (outside !== undefined) fail('missing_resource', `external resource "${uri}" resolves outside ${resolve(root as string)} (${outside}): refused`);
+      let lastError: unknown;
+      for (const file of files) {
+        try {
+          resources[uri] = new Uint8Array(await readFile(file));
+          return;
+        } catch (error) {
+          lastError = error;
+        }
       }
+      fail('missing_resource', `missing external resource "${uri}" (${files[0] as string})`, lastError);
     }),
   );
   return { gltf: data, resources };

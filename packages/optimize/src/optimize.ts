@@ -131,6 +131,7 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     validationBefore.catch(() => {}); // awaited below; not an unhandled rejection if reading fails first
     const { deps, io } = await depsLoaded;
     if (parsed) await probeImages(parsed, deps);
+    for (const message of parsed?.warnings ?? []) warn(message);
     const doc: Document = await stage('read', async () => {
       try {
         document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);

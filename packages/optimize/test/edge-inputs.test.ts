@@ -1,12 +1,16 @@
 // Inputs at the edges of what glTF allows, where glTF Transform alone would write an invalid
-// file or misread the input: scenes without nodes, GLBs without a BIN chunk, and UV sets picked
-// by KHR_texture_transform.
+// file, misread or refuse the input: scenes without nodes, GLBs without a BIN chunk, UV sets
+// picked by KHR_texture_transform, unknown optional extensions, textures without an image, and
+// the resources a .gltf on disk names.
 import { Document } from '@gltf-transform/core';
 import { KHRTextureTransform } from '@gltf-transform/extensions';
-import { describe, expect, it } from 'vitest';
-import { optimize } from '../src/index.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { optimize, OptimizeError, readInputFile } from '../src/index.js';
 import { editGlbJson } from '../src/write-glb.js';
-import { drawImage, sphereData, sphereDocument, toGlb } from './helpers/fixtures.js';
+import { drawImage, pbrDocument, SPHERE_TRIANGLES, sphereData, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
 import { glbJson } from './helpers/read.js';
 
 const encode = (json: object) => new TextEncoder().encode(JSON.stringify(json));
@@ -109,5 +113,65 @@ describe('optional extensions glTF Transform does not know', () => {
     expect(report.warnings).toContain('optional extensions EXT_lights_image_based, VENDOR_gameplay dropped: glTF Transform cannot carry them (the output leaves their data out)');
     expect(glbJson(glb)['extensionsUsed']).not.toContain('VENDOR_gameplay');
     expect(report.validation.added).toEqual([]);
+  });
+});
+
+describe('a texture without an image', () => {
+  it('is unhooked from the materials that use it, with a warning, instead of failing inside glTF Transform', async () => {
+    const files = await toGltfFiles(await pbrDocument(32, 32));
+    const json = JSON.parse(new TextDecoder().decode(files.gltf));
+    const sampler = json.textures[0].sampler;
+    json.textures[0] = sampler === undefined ? {} : { sampler }; // valid glTF: `source` is optional
+    const { glb, report } = await optimize({ gltf: json, resources: files.resources }, { validate: 'error' });
+    expect(report.warnings).toContain('textures.0 has no image (no source, and no extension that supplies one): removed from 1 material slot');
+    expect(report.validation.added).toEqual([]);
+    expect(glbJson(glb)['textures']).toHaveLength(json.textures.length - 1);
+  });
+});
+
+describe('readInputFile: resources of a .gltf on disk', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiln-read-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Writes the sphere as `<name>.gltf` whose buffer URI is `uri`, the buffer itself at `file`. */
+  async function sphereWithBufferAt(name: string, uri: string, file: string): Promise<string> {
+    const files = await toGltfFiles(sphereDocument());
+    const json = JSON.parse(new TextDecoder().decode(files.gltf));
+    const data = files.resources[json.buffers[0].uri] as Uint8Array;
+    json.buffers[0].uri = uri;
+    await mkdir(join(dir, name), { recursive: true });
+    await mkdir(dirname(join(dir, name, file)), { recursive: true });
+    await writeFile(join(dir, name, file), data);
+    await writeFile(join(dir, name, 'model.gltf'), JSON.stringify(json));
+    return join(dir, name, 'model.gltf');
+  }
+
+  it('reads percent-encoded names and Windows backslash paths', async () => {
+    const encoded = await readInputFile(await sphereWithBufferAt('encoded', 'geometry/my%20sphere.bin', 'geometry/my sphere.bin'));
+    expect((await optimize(encoded)).report.after.triangles).toBe(SPHERE_TRIANGLES);
+    const backslash = await readInputFile(await sphereWithBufferAt('windows', 'geometry\\sphere.bin', 'geometry/sphere.bin'));
+    expect((await optimize(backslash)).report.after.triangles).toBe(SPHERE_TRIANGLES);
+  });
+
+  it('refuses a URL with a message that says why', async () => {
+    const path = await sphereWithBufferAt('remote', 'https://cdn.example.com/sphere.bin', 'unused.bin');
+    const error = await readInputFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptimizeError);
+    expect((error as OptimizeError).code).toBe('missing_resource');
+    expect((error as OptimizeError).message).toBe('external resource "https://cdn.example.com/sphere.bin" is a URL: only files beside the glTF are read (download it there and name it by a relative path)');
+  });
+
+  it('with root, refuses a path outside it; without, reads a shared folder next to the model', async () => {
+    const path = await sphereWithBufferAt('library/chair', '../shared/sphere.bin', '../shared/sphere.bin');
+    expect((await optimize(await readInputFile(path))).report.after.triangles).toBe(SPHERE_TRIANGLES);
+    expect((await optimize(await readInputFile(path, { root: join(dir, 'library') }))).report.after.triangles).toBe(SPHERE_TRIANGLES);
+    const error = await readInputFile(path, { root: join(dir, 'library', 'chair') }).catch((e: unknown) => e);
+    expect((error as OptimizeError).code).toBe('missing_resource');
+    expect((error as OptimizeError).message).toBe(`external resource "../shared/sphere.bin" resolves outside ${join(dir, 'library', 'chair')} (${join(dir, 'library', 'shared', 'sphere.bin')}): refused`);
   });
 });
