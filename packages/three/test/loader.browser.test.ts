@@ -1,8 +1,11 @@
 // @kiln/three in real headless Chromium (Debian's, WebGL on SwiftShader): the test page is served
 // from one origin (the app server), the assets from others (the @kiln/storage CDN server, a
 // fault-injecting proxy in front of it, and RGW with presigned URLs in rgw.browser.test.ts).
+import { Document, Format, NodeIO } from '@gltf-transform/core';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '@kiln/manifest';
@@ -10,6 +13,7 @@ import type {} from './browser/page.js';
 import { prepareApp, startAppServer, type AppServer } from './helpers/app.js';
 import { browserMissing, launchBrowser, openPage, type PageLog } from './helpers/browser.js';
 import { startChaosProxy, type ChaosProxy } from './helpers/chaos.js';
+import { checker, encodePng, uvSphere } from './fixtures/generate.js';
 import { ensureFixtures } from './helpers/fixtures.js';
 import { startAssetStack, type AssetStack } from './helpers/stack.js';
 
@@ -24,10 +28,11 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
   let log: PageLog;
   /** Arguments every page-side scenario gets. */
   let env: { manifest: Manifest; cdn: string; chaos: string; decoders: string; manifestUrl: string };
+  let appDir: string;
 
   beforeAll(async () => {
     const fixtures = await ensureFixtures();
-    const appDir = await prepareApp('test/browser/page.ts', 'app-loader-test');
+    appDir = await prepareApp('test/browser/page.ts', 'app-loader-test');
     [app, stack, browser] = await Promise.all([startAppServer(appDir), startAssetStack(fixtures.dir, fixtures.files), launchBrowser()]);
     chaos = await startChaosProxy({ cdn: stack.cdn.url, app: app.url });
     env = { manifest: stack.manifest, cdn: stack.cdn.url, chaos: chaos.url, decoders: `${app.url}/decoders/`, manifestUrl: stack.manifestUrl };
@@ -674,6 +679,57 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.pixels.nonBackground).toBeGreaterThan(0);
     // three.js itself logs the failure; Kiln adds no console output of its own.
     expect(log.console.filter((m) => m.type === 'error').every((m) => m.text.includes("Couldn't load texture"))).toBe(true);
+  });
+
+  it('loads a .gltf by URL with the .bin and images beside it; a missing one is a decode error that names it', async () => {
+    // A .gltf with external files, served (from the app origin) as a static host would.
+    const io = new NodeIO();
+    const doc = new Document();
+    const buffer = doc.createBuffer();
+    const sphere = uvSphere(32);
+    const prim = doc
+      .createPrimitive()
+      .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(sphere.positions).setBuffer(buffer))
+      .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(sphere.normals).setBuffer(buffer))
+      .setAttribute('TEXCOORD_0', doc.createAccessor().setType('VEC2').setArray(sphere.uvs).setBuffer(buffer))
+      .setIndices(doc.createAccessor().setType('SCALAR').setArray(sphere.indices).setBuffer(buffer))
+      .setMaterial(doc.createMaterial('checker').setBaseColorTexture(doc.createTexture('checker').setImage(encodePng(64, 64, checker(64))).setMimeType('image/png').setURI('checker texture.png')));
+    doc.createScene().addChild(doc.createNode('sphere').setMesh(doc.createMesh().addPrimitive(prim)));
+    const { json, resources } = await io.writeJSON(doc, { format: Format.GLTF, basename: 'sphere' });
+    (json.images ?? [])[0] = { ...json.images?.[0], uri: 'checker%20texture.png' }; // percent-encoded, as a URI must be
+    const folders = { whole: Object.keys(resources), 'no-image': Object.keys(resources).filter((f) => !f.endsWith('.png')), 'no-bin': Object.keys(resources).filter((f) => !f.endsWith('.bin')) };
+    for (const [folder, files] of Object.entries(folders)) {
+      mkdirSync(join(appDir, 'gltf', folder), { recursive: true });
+      writeFileSync(join(appDir, 'gltf', folder, 'sphere.gltf'), JSON.stringify(json));
+      for (const file of files) writeFileSync(join(appDir, 'gltf', folder, file), resources[file] as Uint8Array);
+    }
+
+    const result = await page.evaluate(async ({ decoders, base }) => {
+      const { kt } = window;
+      const loader = kt.loader({ decoderPath: decoders });
+      const attempt = async (url: string) => {
+        try {
+          const asset = await loader.load(url);
+          const pixels = kt.render([asset.scene]);
+          asset.release();
+          return { pixels };
+        } catch (e) {
+          return { error: kt.errorInfo(e) };
+        }
+      };
+      const out = { whole: await attempt(`${base}/whole/sphere.gltf?v=1`), noImage: await attempt(`${base}/no-image/sphere.gltf`), noBin: await attempt(`${base}/no-bin/sphere.gltf`) };
+      loader.dispose();
+      return out;
+    }, { decoders: env.decoders, base: `${app.url}/gltf` });
+    expect(result.whole.error).toBeUndefined();
+    expect(result.whole.pixels?.nonBackground).toBeGreaterThan(0);
+    expect(result.whole.pixels?.unique, 'textured').toBeGreaterThan(20);
+    expect(result.noImage.error).toMatchObject({ code: 'decode' });
+    expect(result.noImage.error?.message).toMatch(/texture 0 "checker" \(checker%20texture\.png\)/);
+    expect(result.noBin.error).toMatchObject({ code: 'decode' });
+    expect(result.noBin.error?.message).toMatch(/sphere\.gltf/);
+    // three.js logs the texture it could not load; nothing else reaches the console.
+    expect(log.console.filter((m) => m.type === 'error').every((m) => /Couldn't load texture|404/.test(m.text))).toBe(true);
   });
 
   it('types every failure: manifest, http, network', async () => {
