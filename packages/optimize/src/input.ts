@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Document, GLTF, JSONDocument } from '@gltf-transform/core';
 import { GLB_BUFFER } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { OptimizeError } from './errors.js';
+import { CHUNK_BIN, CHUNK_JSON, GLB_MAGIC } from './glb.js';
 
 /** A `.gltf` (or GLB) with its external resources, keyed by the URI written in the JSON. */
 export interface GltfFiles {
@@ -36,9 +37,6 @@ export interface ParsedInput {
 /** Texture extensions that give a texture its image in place of `source`, as glTF Transform reads them. */
 const SOURCE_EXTENSIONS = ['EXT_texture_webp', 'EXT_texture_avif', 'KHR_texture_basisu'];
 
-const GLB_MAGIC = 0x46546c67; // 'glTF'
-const CHUNK_JSON = 0x4e4f534a;
-const CHUNK_BIN = 0x004e4942;
 
 /** Extension names glTF Transform (and so Kiln) can read and write. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.freeze(ALL_EXTENSIONS.map((e) => e.EXTENSION_NAME).sort());
@@ -264,7 +262,7 @@ export function parseInput(input: Uint8Array | GltfFiles): ParsedInput {
 function unhookTextures(value: Record<string, unknown>, textures: ReadonlySet<number>): number {
   let count = 0;
   for (const [key, child] of Object.entries(value)) {
-    if (typeof child !== 'object' || child === null || Array.isArray(child)) continue;
+    if (key === 'extras' || typeof child !== 'object' || child === null || Array.isArray(child)) continue;
     const info = child as Record<string, unknown>;
     if (typeof info['index'] === 'number' && textures.has(info['index'])) {
       delete value[key];
@@ -287,6 +285,12 @@ export interface ReadInputFileOptions {
 
 /** Defaults of {@link ReadInputFileOptions}. */
 export const READ_INPUT_FILE_DEFAULTS = Object.freeze({ root: null });
+
+/** Whether `file` is `folder` or lies under it (both absolute). */
+function isInside(folder: string, file: string): boolean {
+  const path = relative(folder, file);
+  return path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path);
+}
 
 /** A URI with a scheme of two letters or more (a single letter is a Windows drive). */
 const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
@@ -324,7 +328,7 @@ export async function readInputFile(path: string, options: ReadInputFileOptions 
         decoded = uri; // not percent-encoded
       }
       const files = [...new Set([decoded, decoded.replaceAll('\\', '/')])].map((candidate) => resolve(dirname(path), candidate));
-      const outside = root === null ? undefined : files.find((file) => relative(resolve(root), file).startsWith('..') || isAbsolute(relative(resolve(root), file)));
+      const outside = root === null ? undefined : files.find((file) => !isInside(resolve(root), file));
       if (outside !== undefined) fail('missing_resource', `external resource "${uri}" resolves outside ${resolve(root as string)} (${outside}): refused`);
       let lastError: unknown;
       for (const file of files) {

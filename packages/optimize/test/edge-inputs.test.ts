@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optimize, OptimizeError, readInputFile } from '../src/index.js';
-import { editGlbJson } from '../src/write-glb.js';
+import { editGlbJson } from '../src/glb.js';
 import { drawImage, pbrDocument, SPHERE_TRIANGLES, sphereData, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
 import { glbJson } from './helpers/read.js';
 
@@ -122,10 +122,12 @@ describe('a texture without an image', () => {
     const json = JSON.parse(new TextDecoder().decode(files.gltf));
     const sampler = json.textures[0].sampler;
     json.textures[0] = sampler === undefined ? {} : { sampler }; // valid glTF: `source` is optional
+    json.materials[0].extras = { atlas: { index: 0 } }; // looks like a textureInfo, is game data
     const { glb, report } = await optimize({ gltf: json, resources: files.resources }, { validate: 'error' });
     expect(report.warnings).toContain('textures.0 has no image (no source, and no extension that supplies one): removed from 1 material slot');
     expect(report.validation.added).toEqual([]);
     expect(glbJson(glb)['textures']).toHaveLength(json.textures.length - 1);
+    expect(glbJson(glb)['materials'][0].extras).toEqual({ atlas: { index: 0 } });
   });
 });
 
@@ -170,6 +172,9 @@ describe('readInputFile: resources of a .gltf on disk', () => {
     const path = await sphereWithBufferAt('library/chair', '../shared/sphere.bin', '../shared/sphere.bin');
     expect((await optimize(await readInputFile(path))).report.after.triangles).toBe(SPHERE_TRIANGLES);
     expect((await optimize(await readInputFile(path, { root: join(dir, 'library') }))).report.after.triangles).toBe(SPHERE_TRIANGLES);
+    // A name that merely starts with two dots is inside.
+    const dotted = await sphereWithBufferAt('dotted', '..sphere.bin', '..sphere.bin');
+    expect((await optimize(await readInputFile(dotted, { root: join(dir, 'dotted') }))).report.after.triangles).toBe(SPHERE_TRIANGLES);
     const error = await readInputFile(path, { root: join(dir, 'library', 'chair') }).catch((e: unknown) => e);
     expect((error as OptimizeError).code).toBe('missing_resource');
     expect((error as OptimizeError).message).toBe(`external resource "../shared/sphere.bin" resolves outside ${join(dir, 'library', 'chair')} (${join(dir, 'library', 'shared', 'sphere.bin')}): refused`);

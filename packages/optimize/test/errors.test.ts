@@ -1,7 +1,7 @@
 import { KilnValidationError } from '@kiln/manifest';
 import { describe, expect, it } from 'vitest';
 import { isKilnError, optimize, OptimizeError } from '../src/index.js';
-import { editGlbJson as editGlb } from '../src/write-glb.js';
+import { editGlbJson as editGlb } from '../src/glb.js';
 import { cubeDocument, pbrDocument, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
 
 async function failure(promise: Promise<unknown>): Promise<OptimizeError> {
