@@ -732,6 +732,50 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(log.console.filter((m) => m.type === 'error').every((m) => /Couldn't load texture|404/.test(m.text))).toBe(true);
   });
 
+  it('dispose() while loads are in flight rejects each with aborted, stops the workers and frees what was made', async () => {
+    const result = await page.evaluate(async ({ manifest, decoders, chaos }) => {
+      const { kt } = window;
+      kt.warmRenderer();
+      const baseline = kt.memory();
+      const workersBefore = { ...kt.workers };
+      const loader = kt.loader({ manifest, decoderPath: decoders, cdnBaseUrl: `${chaos}/slow/cdn` });
+      void loader.preload().catch(() => undefined);
+      // Disposed as soon as the first bytes arrive (8 KiB every 20 ms): every download is then
+      // in flight, a second load waits on the first's, and the decoders are still starting.
+      let firstBytes: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (firstBytes = resolve));
+      const pending = ['big-draco', 'sphere-etc1s', 'sphere-meshopt', 'big-draco'].map((id) =>
+        loader.load(id, { onProgress: (p) => p.loaded > 0 && firstBytes() }).then(
+          (asset) => ({ id, ok: true as const, release: asset.release }),
+          (error: unknown) => ({ id, ok: false as const, error: kt.errorInfo(error) }),
+        ),
+      );
+      await started;
+      loader.dispose();
+      const settled = await Promise.all(pending);
+      for (const s of settled) if (s.ok) s.release();
+      // Give terminated workers and late decoder replies a moment.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      let afterDispose: unknown;
+      try {
+        await loader.load('sphere-meshopt');
+      } catch (e) {
+        afterDispose = kt.errorInfo(e);
+      }
+      return {
+        settled: settled.map((s) => (s.ok ? { id: s.id, ok: true } : { id: s.id, ok: false, code: s.error.code })),
+        memory: kt.memory(),
+        baseline,
+        workers: { created: kt.workers.created - workersBefore.created, terminated: kt.workers.terminated - workersBefore.terminated },
+        afterDispose,
+      };
+    }, env);
+    for (const s of result.settled) expect(s, s.id).toMatchObject({ ok: false, code: 'aborted' });
+    expect(result.memory).toEqual(result.baseline);
+    expect(result.workers.terminated).toBe(result.workers.created);
+    expect(result.afterDispose).toMatchObject({ code: 'aborted' });
+  });
+
   it('types every failure: manifest, http, network', async () => {
     // A port nothing listens on (Chromium refuses low "unsafe" ports before connecting).
     const probe = createServer();
