@@ -60,6 +60,7 @@ export class DecoderSet {
   private ktx2Ready: Promise<void> | undefined;
   private meshoptReady: Promise<MeshoptDecoderLike> | undefined;
   private ktx2Initialized = false;
+  private ktx2InitPending = false;
   private ktx2Detected = false;
   private warmed: Promise<void> | undefined;
   private disposed = false;
@@ -95,9 +96,15 @@ export class DecoderSet {
    * workers start as soon as that decoder is in, without waiting for the others.
    */
   warm(): Promise<void> {
+    // dispose() terminates workers in the middle of their warm-up decodes, whose callbacks then
+    // never run: stop waiting for them on dispose.
+    const start = (name: string, count: number, parse: Parameters<typeof startWorkers>[1]) => {
+      this.assertLive(name);
+      return raceAbort(startWorkers(count, parse), this.controller.signal, name);
+    };
     this.warmed ??= Promise.all([
-      this.ensureDraco().then(() => startWorkers(this.limits.draco, (done, fail) => this.draco.parse(fromBase64(WARMUP_DRACO), done, fail))),
-      this.ensureKtx2().then(() => startWorkers(this.limits.ktx2, (done, fail) => this.ktx2.parse(fromBase64(WARMUP_KTX2), done, fail))),
+      this.ensureDraco().then(() => start('Draco decoder', this.limits.draco, (done, fail) => this.draco.parse(fromBase64(WARMUP_DRACO), done, fail))),
+      this.ensureKtx2().then(() => start('Basis transcoder', this.limits.ktx2, (done, fail) => this.ktx2.parse(fromBase64(WARMUP_KTX2), done, fail))),
       this.ensureMeshopt(),
     ]).then(
       () => undefined,
@@ -115,6 +122,7 @@ export class DecoderSet {
       this.draco.preload();
       await (this.draco as unknown as DracoInternals).decoderPending;
       this.revoke(DECODER_FILES.draco);
+      this.assertLive('Draco decoder');
     })().catch((error: unknown) => {
       this.dracoReady = undefined;
       throw error;
@@ -131,8 +139,18 @@ export class DecoderSet {
       }
       await files;
       this.ktx2Initialized = true;
-      await this.ktx2.init();
+      this.ktx2InitPending = true;
+      try {
+        await this.ktx2.init();
+      } finally {
+        this.ktx2InitPending = false;
+      }
       this.revoke(DECODER_FILES.ktx2);
+      if (this.disposed) {
+        // dispose() left it to us: init() had not finished setting the loader up.
+        this.ktx2.dispose();
+        this.assertLive('Basis transcoder');
+      }
     })().catch((error: unknown) => {
       this.ktx2Ready = undefined;
       throw error;
@@ -195,14 +213,25 @@ export class DecoderSet {
     }
   }
 
-  /** Terminates the workers, stops decoder downloads, frees the blob URLs. */
+  /** Throws the `aborted` error once the set is disposed: nothing may start a worker after that. */
+  private assertLive(name: string): void {
+    if (this.disposed) throw new KilnLoadError('aborted', `${name}: the loader was disposed`);
+  }
+
+  /**
+   * Terminates the workers, stops decoder downloads, frees the blob URLs. A decode that three
+   * has already been asked for cannot start a worker afterwards: both limits drop to zero (three
+   * would otherwise start one from the revoked worker script, and keep it).
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.controller.abort();
-    this.draco.dispose();
-    // KTX2Loader counts its active instances in init() and uncounts in dispose().
-    if (this.ktx2Initialized) this.ktx2.dispose();
+    this.draco.setWorkerLimit(0).dispose();
+    this.ktx2.setWorkerLimit(0);
+    // KTX2Loader counts its active instances in init() and uncounts in dispose(); while init()
+    // is still under way, ensureKtx2() disposes once it returns.
+    if (this.ktx2Initialized && !this.ktx2InitPending) this.ktx2.dispose();
     for (const url of this.blobUrls.values()) URL.revokeObjectURL(url);
     this.blobUrls.clear();
   }

@@ -3,11 +3,11 @@ import type { AnimationClip, Object3D, Texture } from 'three';
 import type { GLTF, GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import type { Cacheable } from './cache.js';
 import type { GltfJsonHead } from './gltf-header.js';
-import { KilnLoadError } from './errors.js';
+import { isKilnLoadError, KilnLoadError } from './errors.js';
 import { messageOf } from './fetch.js';
 import type { MissingTextureMode } from './options.js';
 import { collectResources, disposeGpu, estimateBytes, freeCpu, hasSkinnedMesh } from './scene.js';
-import { throwIfAborted } from './signal.js';
+import { raceAbort, throwIfAborted } from './signal.js';
 import { missingTextures, resourceBase } from './textures.js';
 
 /** A parsed model as the cache holds it; each load gets a clone of `scene`. @internal */
@@ -37,9 +37,22 @@ export async function parseModel(gltfLoader: GLTFLoader, bytes: ArrayBuffer, url
   const { label, signal } = context;
   throwIfAborted(signal, label);
   let gltf: GLTF;
+  const parsing = gltfLoader.parseAsync(bytes, resourceBase(url));
   try {
-    gltf = await gltfLoader.parseAsync(bytes, resourceBase(url));
+    // three's decoders cannot be cancelled, and a disposed loader's never answer: stop waiting
+    // on abort, and free whatever the parse still makes.
+    gltf = await raceAbort(parsing, signal, label);
   } catch (error) {
+    if (isKilnLoadError(error) && error.code === 'aborted') {
+      parsing.then(
+        (late) => {
+          disposeGpu(late.scene);
+          freeCpu(late.scene);
+        },
+        () => undefined,
+      );
+      throw error;
+    }
     throw new KilnLoadError('decode', `${label}: GLTFLoader could not parse ${stripQuery(url)}: ${messageOf(error)}`, {
       cause: error,
       details: { url: stripQuery(url), assetId: context.assetId },

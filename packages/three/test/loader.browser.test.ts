@@ -732,7 +732,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(log.console.filter((m) => m.type === 'error').every((m) => /Couldn't load texture|404/.test(m.text))).toBe(true);
   });
 
-  it('dispose() while loads are in flight rejects each with aborted, stops the workers and frees what was made', async () => {
+  it('dispose() at any moment (downloads, decoder start-up, parsing) rejects each load with aborted, leaves no worker running and frees what was made', async () => {
     const result = await page.evaluate(async ({ manifest, decoders, chaos }) => {
       const { kt } = window;
       kt.warmRenderer();
@@ -762,7 +762,29 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
       } catch (e) {
         afterDispose = kt.errorInfo(e);
       }
+      // Disposed while GLTFLoader parses (the workers decode Draco and Basis): the load must not
+      // wait for decoders that will never answer.
+      const parsing = kt.loader({ manifest, decoderPath: decoders });
+      await parsing.preload();
+      let duringParse: unknown;
+      try {
+        await parsing.load('sphere-draco-etc1s', { onProgress: (p) => p.fraction === 1 && setTimeout(() => parsing.dispose(), 0) });
+        duringParse = 'loaded';
+      } catch (e) {
+        duringParse = kt.errorInfo(e);
+      }
+      parsing.dispose();
+      // Disposed at every moment of a warm-up: never a worker left running afterwards.
+      for (let delay = 0; delay <= 240; delay += 12) {
+        const warming = kt.loader({ manifest, decoderPath: decoders });
+        const warmed = warming.preload().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        warming.dispose();
+        await warmed;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
       return {
+        duringParse,
         settled: settled.map((s) => (s.ok ? { id: s.id, ok: true } : { id: s.id, ok: false, code: s.error.code })),
         memory: kt.memory(),
         baseline,
@@ -774,6 +796,8 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.memory).toEqual(result.baseline);
     expect(result.workers.terminated).toBe(result.workers.created);
     expect(result.afterDispose).toMatchObject({ code: 'aborted' });
+    // Loaded before the dispose landed, or aborted: never left waiting.
+    if (result.duringParse !== 'loaded') expect(result.duringParse).toMatchObject({ code: 'aborted' });
   });
 
   it('types every failure: manifest, http, network', async () => {
