@@ -13,6 +13,7 @@ import { KilnError, type KilnErrorOptions } from '@kiln/manifest';
  * - `budget_unreachable`: `maxTriangles` cannot be met within the simplification error bound.
  * - `validation_failed`: the output has validator errors or warnings the input did not have.
  * - `encoder_failed`: a texture or geometry encoder failed.
+ * - `aborted`: the caller's `signal` fired.
  */
 export type OptimizeErrorCode =
   | 'not_gltf'
@@ -23,7 +24,8 @@ export type OptimizeErrorCode =
   | 'image_decode'
   | 'budget_unreachable'
   | 'validation_failed'
-  | 'encoder_failed';
+  | 'encoder_failed'
+  | 'aborted';
 
 /** `optimize` or a helper rejected its input or could not meet a requested guarantee. */
 export class OptimizeError extends KilnError {
@@ -33,4 +35,9 @@ export class OptimizeError extends KilnError {
   constructor(code: OptimizeErrorCode, message: string, options: KilnErrorOptions = {}) {
     super(code, message, options);
   }
+}
+
+/** @internal Throws `OptimizeError` (`aborted`) when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | null | undefined, label: string): void {
+  if (signal?.aborted) throw new OptimizeError('aborted', `${label}: aborted`, { cause: signal.reason });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Document, Mesh, NodeIO } from '@gltf-transform/core';
 import { cloneDocument } from '@gltf-transform/functions';
-import { OptimizeError } from './errors.js';
+import { OptimizeError, throwIfAborted } from './errors.js';
 import { loadDeps, type OptimizeDeps } from './deps.js';
 import { countTriangles, primitiveTriangles } from './geometry/count.js';
 import { geometryCodec } from './geometry/codec.js';
@@ -98,7 +98,10 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   };
   const stages: StageReport[] = [];
   let document: Document | null = null;
+  const label = `optimize(${o.name})`;
+  throwIfAborted(o.signal, label);
   const stage = async <T>(name: OptimizeStage, fn: () => Promise<T> | T): Promise<T> => {
+    throwIfAborted(o.signal, label); // every stage is a boundary the signal stops at
     o.onProgress({ type: 'stage', stage: name, state: 'start' });
     const entry: StageReport = { stage: name, ms: 0, triangles: 0 };
     stages.push(entry);
@@ -264,6 +267,7 @@ async function runPipeline(
       textures: {
         mode: o.textures,
         sharp: deps.sharp,
+        signal: o.signal,
         maxSize: o.maxTextureSize,
         webp: o.webp,
         ktx2: o.ktx2,

@@ -97,6 +97,12 @@ export interface OptimizeOptions {
   onProgress?: (event: OptimizeProgress) => void;
   /** Label of the input in messages and the report, such as its file name. */
   name?: string;
+  /**
+   * Stops the call: it rejects with `OptimizeError` (`aborted`) at the next stage, texture or LOD
+   * boundary. What is under way there finishes first (sharp and the KTX2 workers cannot be
+   * interrupted), so nothing of the call is left running once it has rejected.
+   */
+  signal?: AbortSignal;
 }
 
 /** Defaults of {@link OptimizeOptions} without a preset. */
@@ -158,6 +164,7 @@ export interface ResolvedOptions {
   logger: OptimizeLogger;
   onProgress: (event: OptimizeProgress) => void;
   name: string;
+  signal: AbortSignal | null;
 }
 
 const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
@@ -210,6 +217,7 @@ const OptionsSchema = z.strictObject({
   logger: object('a logger with debug(), info() and warn()', 'debug', 'info', 'warn').optional(),
   onProgress: fn('a function').optional(),
   name: z.string().optional(),
+  signal: z.instanceof(AbortSignal, { error: 'must be an AbortSignal' }).optional(),
 });
 
 /** Drops `undefined` values so they never override a default. */
@@ -245,6 +253,7 @@ export function resolveOptions(options: OptimizeOptions | undefined): ResolvedOp
     logger: o.logger ?? SILENT_LOGGER,
     onProgress: o.onProgress ?? (() => {}),
     name: o.name ?? 'input',
+    signal: o.signal ?? null,
   };
 }
 

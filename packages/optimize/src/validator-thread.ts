@@ -6,7 +6,7 @@ import { workerUrl } from './worker-url.js';
 /** Validates on a worker thread; see {@link startValidatorThread}. @internal */
 export interface ValidatorThread {
   validate(bytes: Uint8Array, options?: ValidateGltfOptions): Promise<ValidationSummary>;
-  /** Stops the worker. Later calls validate on the calling thread. */
+  /** Stops the worker: pending and later validations reject, and none runs on the calling thread instead. */
   dispose(): Promise<void>;
 }
 
@@ -20,6 +20,13 @@ interface Pending {
 /** Raised when the worker itself failed (not the validation): the caller validates in-thread. */
 class WorkerGone extends Error {}
 
+/** Raised for validations pending or asked for once the thread is disposed: nothing validates after that. */
+class ValidatorDisposed extends Error {
+  constructor() {
+    super('the validator was disposed');
+  }
+}
+
 /**
  * @internal Starts one worker thread that runs gltf-validator, so that validation overlaps the
  * rest of an optimize() call instead of blocking its thread. The bytes (and a .gltf's resources)
@@ -32,6 +39,7 @@ export function startValidatorThread(logger: OptimizeLogger = SILENT_LOGGER, scr
   let nextId = 1;
   let worker: Worker | null = null;
   let gone = false;
+  let disposed = false;
 
   const fail = (why: string) => {
     if (gone) return;
@@ -69,6 +77,7 @@ export function startValidatorThread(logger: OptimizeLogger = SILENT_LOGGER, scr
 
   return {
     async validate(bytes, options = {}) {
+      if (disposed) throw new ValidatorDisposed();
       let messages: ValidatorMessages;
       if (gone) messages = await runValidator(bytes, options);
       else {
@@ -84,8 +93,10 @@ export function startValidatorThread(logger: OptimizeLogger = SILENT_LOGGER, scr
     async dispose() {
       const running = worker;
       gone = true;
+      disposed = true;
       worker = null;
-      for (const task of pending.values()) task.reject(new WorkerGone('disposed'));
+      // Not WorkerGone: an optimize() that failed or was aborted must not validate on in-thread.
+      for (const task of pending.values()) task.reject(new ValidatorDisposed());
       pending.clear();
       await running?.terminate();
     },

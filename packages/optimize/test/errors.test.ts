@@ -94,3 +94,44 @@ describe('options', () => {
     await expect(optimize(glb, { unknownOption: true } as never)).rejects.toThrow(/Unrecognized key/);
   });
 });
+
+describe('signal', () => {
+  it('an aborted signal stops optimize before any stage', async () => {
+    const events: string[] = [];
+    const controller = new AbortController();
+    controller.abort(new Error('user cancelled'));
+    const e = await failure(optimize(await toGlb(cubeDocument()), { signal: controller.signal, name: 'cube.glb', onProgress: (p) => events.push(p.type) }));
+    expect(e.code).toBe('aborted');
+    expect(e.message).toBe('optimize(cube.glb): aborted');
+    expect((e.cause as Error).message).toBe('user cancelled');
+    expect(events).toEqual([]);
+  });
+
+  it('an abort during the textures stops at the next texture, and nothing runs after the call rejects', async () => {
+    const controller = new AbortController();
+    const events: string[] = [];
+    const e = await failure(
+      optimize(await toGlb(await pbrDocument(256, 256)), {
+        signal: controller.signal,
+        onProgress: (p) => {
+          events.push(p.type === 'stage' ? `${p.stage} ${p.state}` : `texture ${p.index} ${p.state}`);
+          if (p.type === 'texture' && p.state === 'start') controller.abort();
+        },
+      }),
+    );
+    expect(e.code).toBe('aborted');
+    const textureStarts = events.filter((x) => /^texture \d+ start$/.test(x)).length;
+    expect(textureStarts).toBeGreaterThan(0);
+    expect(textureStarts).toBeLessThan(7); // pbrDocument has 7 textures; the others never start
+    expect(events).not.toContain('write start');
+    const seen = events.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.length).toBe(seen);
+  });
+
+  it('must be an AbortSignal', async () => {
+    const e = await optimize(await toGlb(cubeDocument()), { signal: 'stop' as never }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(KilnValidationError);
+    expect((e as KilnValidationError).message).toMatch(/signal: must be an AbortSignal/);
+  });
+});

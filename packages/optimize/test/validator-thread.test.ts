@@ -57,10 +57,14 @@ describe('validation on a worker thread', () => {
     }
   });
 
-  it('still validates after dispose (on the calling thread), and optimize() reports the input issues it kept', async () => {
-    const thread = startValidatorThread();
+  it('validates nothing once disposed (no fallback to this thread), and optimize() reports the input issues it kept', async () => {
+    const { debug, logger } = recordingLogger();
+    const thread = startValidatorThread(logger);
+    const pending = thread.validate(await invalidGlb());
     await thread.dispose();
-    expect((await thread.validate(await invalidGlb())).errors).toBe(1);
+    await expect(pending).rejects.toThrow('the validator was disposed');
+    await expect(thread.validate(await invalidGlb())).rejects.toThrow('the validator was disposed');
+    expect(debug).toEqual([]);
 
     const { report } = await optimize(await invalidGlb(), { validate: 'error' });
     expect(report.validation.before?.codes['VALUE_NOT_IN_RANGE']).toEqual({ severity: 'error', count: 1 });

@@ -3,7 +3,7 @@ import { EXTTextureWebP, KHRTextureBasisu } from '@gltf-transform/extensions';
 import { createTransform } from '@gltf-transform/functions';
 import type { TextureCodec } from '@kiln/manifest';
 import type sharpDefault from 'sharp';
-import { OptimizeError } from '../errors.js';
+import { OptimizeError, throwIfAborted } from '../errors.js';
 import { SILENT_LOGGER, type OptimizeLogger } from '../logger.js';
 import { KTX2_DEFAULTS, WEBP_DEFAULTS, type Ktx2Options, type WebpOptions } from '../options.js';
 import type { TextureMode } from '../presets.js';
@@ -42,6 +42,8 @@ export interface CompressTexturesOptions {
   onTexture?: (report: TextureReport) => void;
   onWarning?: (message: string) => void;
   onProgress?: (event: OptimizeProgress) => void;
+  /** Stops before the next texture (the ones under way finish) with `OptimizeError` (`aborted`). */
+  signal?: AbortSignal | null;
 }
 
 /** Defaults of {@link CompressTexturesOptions}. */
@@ -88,6 +90,11 @@ export function ktx2Settings(use: TextureUse, options: Required<Ktx2Options>): K
   };
 }
 
+/**
+ * Runs `fn` on `items`, `limit` at a time. After a failure no item starts, and the call settles
+ * (with the first error) only once the items under way have finished: nothing of it keeps
+ * running after it rejects.
+ */
 async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;
@@ -102,7 +109,9 @@ async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T, i
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 /**
@@ -283,6 +292,7 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
     // run alone at the end while the other cores idle. Reports keep the document's order.
     const order = textures.map((_, index) => index).sort((a, b) => (textures[b]?.getImage()?.byteLength ?? 0) - (textures[a]?.getImage()?.byteLength ?? 0) || a - b);
     await runLimited(order, options.parallel ?? COMPRESS_TEXTURES_DEFAULTS.parallel, async (index) => {
+      throwIfAborted(options.signal, NAME);
       const texture = textures[index] as Texture;
       await processOne(texture, index);
       options.onProgress?.({ type: 'texture', index, total: textures.length, name: textureLabel(texture, index), state: 'end' });
