@@ -18,7 +18,8 @@ export function kilnHelp(): string {
 
 /**
  * Runs the `kiln` command line (`argv` without the node and script paths) and resolves to the
- * exit code: 0 ok, 1 failure, 2 bad usage. Never throws and never calls `process.exit`.
+ * exit code: 0 ok, 1 failure, 2 bad usage, 130 interrupted (`io.signal`). Never throws and never
+ * calls `process.exit`.
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;

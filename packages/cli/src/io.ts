@@ -12,7 +12,12 @@ export interface CliIO {
   stderr: CliStream;
   /** Folder that relative paths are resolved from. */
   cwd: string;
+  /**
+   * Interrupts the command (the `kiln` binary fires it on Ctrl-C or SIGTERM): work under way stops
+   * at its next boundary, nothing more is written, and the command resolves to `EXIT.interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
-/** Exit codes: 0 success, 1 failure (bad input, failed file), 2 bad usage. */
-export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
+/** Exit codes: 0 success, 1 failure (bad input, failed file), 2 bad usage, 130 interrupted (128 + SIGINT, as shells report it). */
+export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, interrupted: 130 });

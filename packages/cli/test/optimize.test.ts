@@ -256,6 +256,32 @@ describe('kiln optimize: files, folders and globs', () => {
   });
 });
 
+describe('kiln optimize: interrupted', () => {
+  it('stops the files under way at their next step, starts no other, writes nothing, and exits 130', async () => {
+    for (const name of ['a', 'b', 'c']) await writeFile(join(dir, `${name}.glb`), await toGlb(await pbrDocument(128, 128)));
+    const controller = new AbortController();
+    // Plain progress (not a TTY): the first finished texture of the first file interrupts.
+    const stderr = new (class extends Capture {
+      override write(chunk: string) {
+        if (/texture \d+\/\d+/.test(chunk)) controller.abort(new Error('interrupted by SIGINT'));
+        return super.write(chunk);
+      }
+    })();
+    const stdout = new Capture();
+    const code = await runCli(['optimize', '.', '-o', 'out', '--concurrency', '1', '--json'], { stdout, stderr, cwd: dir, signal: controller.signal });
+    expect(code).toBe(EXIT.interrupted);
+    expect(await files()).toEqual(['a.glb', 'b.glb', 'c.glb']); // no output, no temporary file
+    const results = JSON.parse(stdout.text) as { input: string; ok: boolean; error: { code: string; message: string } }[];
+    expect(results.map((r) => [r.input, r.ok, r.error.code])).toEqual([
+      ['a.glb', false, 'aborted'],
+      ['b.glb', false, 'aborted'],
+      ['c.glb', false, 'aborted'],
+    ]);
+    expect(results[1]?.error.message).toBe('not started: interrupted');
+    expect(stderr.text.trim().split('\n').at(-1)).toBe('kiln optimize: interrupted: 3 of 3 files not written');
+  });
+});
+
 describe('the kiln binary', () => {
   it('exits with the code, keeps the KTX2 encoder noise out of stdout and prints clean JSON', async () => {
     await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(32, 32)));
@@ -277,6 +303,23 @@ describe('the kiln binary', () => {
     const failed = await run(process.execPath, [...node, 'optimize', 'broken.glb'], { cwd: dir }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     expect(failed).toMatchObject({ code: EXIT.failure, stdout: '' });
     expect((failed as { stderr: string }).stderr.trim().split('\n').at(-1)).toBe('kiln optimize: broken.glb: truncated GLB: the header declares 256 bytes, the file has 12 [truncated_glb]');
+  });
+
+  it('stops on Ctrl-C (SIGINT) without leaving a file behind, and exits 130', async () => {
+    await writeFile(join(dir, 'paint.glb'), await toGlb(await pbrDocument(512, 512)));
+    const bin = join(root, 'packages', 'cli', 'src', 'bin.ts');
+    const child = execFile(process.execPath, ['--import', tsx, '--conditions', 'source', bin, 'optimize', 'paint.glb', '-o', 'out.glb'], { cwd: dir });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: string) => {
+      // Interrupted once the first texture is done: the model is half way through.
+      if (!stderr.includes('texture ') && /texture \d+\/\d+/.test(chunk)) child.kill('SIGINT');
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(EXIT.interrupted);
+    expect(stderr).toContain('kiln: SIGINT: stopping after the steps under way');
+    expect(stderr.trim().split('\n').at(-1)).toBe('kiln optimize: interrupted: 1 of 1 file not written');
+    expect(await files()).toEqual(['paint.glb']);
   });
 
   // The published binary is one bundle (tsup.config.ts): its run-time dependencies (sharp,

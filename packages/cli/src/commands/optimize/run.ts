@@ -3,6 +3,7 @@ import {
   createKtx2Pool,
   formatReport,
   optimize,
+  OptimizeError,
   PRESETS,
   readInputFile,
   type LodDescriptorEntry,
@@ -82,6 +83,10 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
   try {
     await runLimited(files, options.concurrency, async (file, index) => {
       const plan = plans[index] as OutputPlan;
+      if (io.signal?.aborted) {
+        results[index] = { input: file.display, ok: false, error: { code: 'aborted', message: 'not started: interrupted' } };
+        return;
+      }
       progress.start(file.display);
       try {
         const input = await readInputFile(file.path);
@@ -101,8 +106,10 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
           ...(pool ? { ktx2Encoder: pool } : {}),
           logger,
           onProgress: (event) => progress.event(file.display, event),
+          ...(io.signal ? { signal: io.signal } : {}),
         });
         // All or nothing: the GLB and its LODs are written only once everything succeeded.
+        if (io.signal?.aborted) throw new OptimizeError('aborted', `optimize(${file.display}): aborted`, { cause: io.signal.reason });
         await commitFiles([{ path: plan.glb, data: result.glb }, ...result.lods.map((lod) => ({ path: plan.lod(lod.level), data: lod.glb }))]);
         results[index] = {
           input: file.display,
@@ -118,9 +125,9 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
         if (error instanceof KilnValidationError) usage = true;
         const code = isKilnError(error) ? error.code : 'internal';
         results[index] = { input: file.display, ok: false, error: { code, message: error instanceof Error ? error.message : String(error) } };
-        const line = errorLine(file, error, options.verbose);
-        failures.push(line);
-        progress.finish(file.display, `${file.display}: failed`);
+        const interrupted = code === 'aborted' && io.signal?.aborted === true;
+        if (!interrupted) failures.push(errorLine(file, error, options.verbose));
+        progress.finish(file.display, `${file.display}: ${interrupted ? 'interrupted' : 'failed'}`);
       }
     });
   } finally {
@@ -130,6 +137,11 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
 
   if (options.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   for (const line of failures) io.stderr.write(`${line}\n`);
+  if (io.signal?.aborted) {
+    const stopped = results.filter((r) => !r.ok && r.error.code === 'aborted').length;
+    io.stderr.write(`kiln optimize: interrupted: ${stopped} of ${files.length} file${files.length === 1 ? '' : 's'} not written\n`);
+    return EXIT.interrupted;
+  }
   if (usage) return EXIT.usage;
   return failures.length > 0 ? EXIT.failure : EXIT.ok;
 }
