@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, runCli, type CliIO } from '../src/index.js';
+import { editGlbJson as editGlb } from '../../optimize/src/glb.js';
 import { cubeDocument, pbrDocument, sphereDocument, toGlb, toGltfFiles } from '../../optimize/test/helpers/fixtures.js';
 
 const run = promisify(execFile);
@@ -51,24 +52,7 @@ async function files(): Promise<string[]> {
 }
 
 /** Rewrites a GLB's JSON chunk. */
-function editGlbJson(glb: Uint8Array, edit: (json: Record<string, any>) => void): Uint8Array {
-  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
-  const jsonLength = view.getUint32(12, true);
-  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
-  edit(json);
-  let text = JSON.stringify(json);
-  while (text.length % 4) text += ' ';
-  const jsonBytes = new TextEncoder().encode(text);
-  const rest = glb.subarray(20 + jsonLength);
-  const out = new Uint8Array(20 + jsonBytes.length + rest.length);
-  out.set(glb.subarray(0, 12));
-  new DataView(out.buffer).setUint32(8, out.length, true);
-  new DataView(out.buffer).setUint32(12, jsonBytes.length, true);
-  new DataView(out.buffer).setUint32(16, 0x4e4f534a, true);
-  out.set(jsonBytes, 20);
-  out.set(rest, 20 + jsonBytes.length);
-  return out;
-}
+const editGlbJson = (glb: Uint8Array, edit: (json: Record<string, any>) => void): Uint8Array => editGlb(glb, edit);
 
 describe('kiln', () => {
   it('prints help, and exits 2 without a command or with an unknown one', async () => {
