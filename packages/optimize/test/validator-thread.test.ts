@@ -60,9 +60,10 @@ describe('validation on a worker thread', () => {
   it('validates nothing once disposed (no fallback to this thread), and optimize() reports the input issues it kept', async () => {
     const { debug, logger } = recordingLogger();
     const thread = startValidatorThread(logger);
-    const pending = thread.validate(await invalidGlb());
+    const glb = await invalidGlb();
+    const pending = expect(thread.validate(glb)).rejects.toThrow('the validator was disposed'); // handled before dispose rejects it
     await thread.dispose();
-    await expect(pending).rejects.toThrow('the validator was disposed');
+    await pending;
     await expect(thread.validate(await invalidGlb())).rejects.toThrow('the validator was disposed');
     expect(debug).toEqual([]);
 
