@@ -57,6 +57,23 @@ function extensionNames(document: Document): string[] {
 const usesExtension = (parsed: ParsedInput | null, document: Document | null, name: string) =>
   (parsed?.jsonDoc.json.extensionsUsed ?? []).includes(name) || (document ? extensionNames(document).includes(name) : false);
 
+/**
+ * The error for an input glTF Transform cannot read. Its own message is then a JavaScript
+ * TypeError ("Cannot read properties of undefined (reading 'byteStride')"); the validator, which
+ * has read the same input, names what is wrong and where, so its first error leads the message.
+ */
+function invalidGltf(error: unknown, validation: ValidationSummary | null): OptimizeError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const first = validation?.messages.find((m) => m.severity === 'error');
+  if (!first || !validation) return new OptimizeError('invalid_gltf', `invalid glTF: ${reason}`, { cause: error });
+  const more = validation.errors > 1 ? ` (and ${validation.errors - 1} more validator error${validation.errors > 2 ? 's' : ''})` : '';
+  const where = first.pointer ? `${first.pointer}: ` : '';
+  return new OptimizeError('invalid_gltf', `invalid glTF: ${where}${first.message.replace(/\.$/, '')} [${first.code}]${more} (reading failed: ${reason})`, {
+    cause: error,
+    details: { validator: validation.messages.filter((m) => m.severity === 'error').slice(0, 10) },
+  });
+}
+
 /** Checks that every image decodes far enough to give its size, before any heavy work starts. */
 async function probeImages(parsed: ParsedInput, deps: OptimizeDeps): Promise<void> {
   await Promise.all(
@@ -138,8 +155,16 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const doc: Document = await stage('read', async () => {
       try {
         document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
+        // glTF Transform reads some broken references (an attribute naming a missing accessor)
+        // as absent, which would fail later, in any stage: fail here, with the reading errors.
+        const positionless = document
+          .getRoot()
+          .listMeshes()
+          .flatMap((mesh) => mesh.listPrimitives())
+          .filter((primitive) => !primitive.getAttribute('POSITION')).length;
+        if (positionless > 0) throw new Error(`${positionless} mesh primitive${positionless > 1 ? 's have' : ' has'} no POSITION`);
       } catch (error) {
-        throw new OptimizeError('invalid_gltf', `invalid glTF: ${(error as Error).message}`, { cause: error });
+        throw invalidGltf(error, await validationBefore.catch(() => null));
       }
       return document;
     });

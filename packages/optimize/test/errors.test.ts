@@ -73,6 +73,24 @@ describe('bad input fails with one clear message and a code', () => {
     expect((await failure(optimize(garbage, { textures: 'keep' }))).code).toBe('image_decode');
   });
 
+  it('a broken reference: invalid_gltf names it as the validator does, never a bare TypeError', async () => {
+    const glb = await toGlb(sphereDocument());
+    const cases: [(json: Record<string, any>) => void, string][] = [
+      [(json) => (json['accessors'][0].bufferView = 99), '/accessors/0/bufferView: Unresolved reference: 99 [UNRESOLVED_REFERENCE]'],
+      [(json) => (json['meshes'][0].primitives[0].attributes.POSITION = 99), '/meshes/0/primitives/0/attributes/POSITION: Unresolved reference: 99 [UNRESOLVED_REFERENCE]'],
+      [(json) => (json['scenes'][0].nodes = [0, 4]), '/scenes/0/nodes/1: Unresolved reference: 4 [UNRESOLVED_REFERENCE]'],
+    ];
+    for (const [edit, named] of cases) {
+      const e = await failure(optimize(editGlbJson(glb, edit)));
+      expect(e.code).toBe('invalid_gltf');
+      expect(e.message.startsWith(`invalid glTF: ${named}`), e.message).toBe(true);
+      expect(e.message).toMatch(/\(reading failed: .+\)$/);
+    }
+    // Without the validator, glTF Transform's own words (still typed).
+    const off = await failure(optimize(editGlbJson(glb, (json) => (json['accessors'][0].bufferView = 99)), { validate: 'off' }));
+    expect(off.code).toBe('invalid_gltf');
+  });
+
   it('a buffer view past the end of its buffer', async () => {
     const glb = editGlbJson(await toGlb(cubeDocument()), (json) => {
       json['bufferViews'][0].byteLength += 4096;
