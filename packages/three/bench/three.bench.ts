@@ -27,9 +27,7 @@ const LOOPBACK: Profile = { name: 'loopback', latencyMs: 0, throughput: undefine
 const BROADBAND: Profile = { name: '20 Mbit/s, 40 ms RTT', latencyMs: 40, throughput: 2_500_000 };
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return quantile(values, 0.5);
 }
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
