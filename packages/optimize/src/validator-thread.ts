@@ -95,7 +95,7 @@ export function startValidatorThread(logger: OptimizeLogger = SILENT_LOGGER, scr
       gone = true;
       disposed = true;
       worker = null;
-      // Not WorkerGone: an optimize() that failed or was aborted must not validate on in-thread.
+      // Not WorkerGone: an optimize() that failed or was aborted must not go on validating in-thread.
       for (const task of pending.values()) task.reject(new ValidatorDisposed());
       pending.clear();
       await running?.terminate();

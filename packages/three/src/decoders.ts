@@ -221,7 +221,7 @@ export class DecoderSet {
   /**
    * Terminates the workers, stops decoder downloads, frees the blob URLs. A decode that three
    * has already been asked for cannot start a worker afterwards: both limits drop to zero (three
-   * would otherwise start one from the revoked worker script, and keep it).
+   * would otherwise start one once its decoder files are in, and nothing would terminate it).
    */
   dispose(): void {
     if (this.disposed) return;
