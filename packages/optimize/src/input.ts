@@ -3,6 +3,8 @@ import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Document, GLTF, JSONDocument } from '@gltf-transform/core';
 import { GLB_BUFFER } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
+import { parseInput as validate } from '@kiln/manifest';
+import { z } from 'zod';
 import { OptimizeError } from './errors.js';
 import { CHUNK_BIN, CHUNK_JSON, GLB_MAGIC } from './glb.js';
 
@@ -286,6 +288,11 @@ export interface ReadInputFileOptions {
 /** Defaults of {@link ReadInputFileOptions}. */
 export const READ_INPUT_FILE_DEFAULTS = Object.freeze({ root: null });
 
+const ReadInputFileArgs = z.object({
+  path: z.string().min(1, 'must be a file path'),
+  options: z.strictObject({ root: z.string().min(1, 'must be a folder path').nullable().optional() }),
+});
+
 /** Whether `file` is `folder` or lies under it (both absolute). */
 function isInside(folder: string, file: string): boolean {
   const path = relative(folder, file);
@@ -297,14 +304,21 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 
 /**
  * Reads a `.glb` or a `.gltf` with the external buffers and images it names (relative to its
- * folder). A missing file named by the glTF fails with `missing_resource`, and so does a URL
- * (`https://…`: only local files are read) and, with `root`, a path outside that folder. A path
+ * folder). A file that cannot be read, the input or one the glTF names, fails with
+ * `missing_resource`, and so do a URL (`https://…`: only local files are read) and, with
+ * `root`, a path outside that folder. Bad arguments throw `KilnValidationError`. A path
  * written with backslashes (`textures\wood.png`, as some Windows exporters do) is also tried
  * with slashes.
  */
 export async function readInputFile(path: string, options: ReadInputFileOptions = {}): Promise<Uint8Array | GltfFiles> {
+  validate(ReadInputFileArgs, { path, options }, 'readInputFile');
   const root = options.root ?? READ_INPUT_FILE_DEFAULTS.root;
-  const data = new Uint8Array(await readFile(path));
+  let data: Uint8Array;
+  try {
+    data = new Uint8Array(await readFile(path));
+  } catch (error) {
+    fail('missing_resource', `cannot read ${path}: ${(error as Error).message}`, error);
+  }
   if (extname(path).toLowerCase() !== '.gltf') return data;
   let json: Record<string, unknown>;
   try {

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optimize, OptimizeError, readInputFile } from '../src/index.js';
+import { KilnValidationError, optimize, OptimizeError, readInputFile } from '../src/index.js';
 import { editGlbJson } from '../src/glb.js';
 import { drawImage, pbrDocument, SPHERE_TRIANGLES, sphereData, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
 import { glbJson } from './helpers/read.js';
@@ -158,6 +158,17 @@ describe('readInputFile: resources of a .gltf on disk', () => {
     expect((await optimize(encoded)).report.after.triangles).toBe(SPHERE_TRIANGLES);
     const backslash = await readInputFile(await sphereWithBufferAt('windows', 'geometry\\sphere.bin', 'geometry/sphere.bin'));
     expect((await optimize(backslash)).report.after.triangles).toBe(SPHERE_TRIANGLES);
+  });
+
+  it('checks its arguments, and a file that cannot be read is a typed error', async () => {
+    const bad = await readInputFile('', { root: 3 as never, depth: 1 } as never).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(KilnValidationError);
+    expect((bad as KilnValidationError).message).toMatch(/^readInputFile: invalid input: .*path: must be a file path/);
+    expect((bad as KilnValidationError).message).toMatch(/options\.root/);
+    const missing = await readInputFile(join(dir, 'nowhere.glb')).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OptimizeError);
+    expect((missing as OptimizeError).code).toBe('missing_resource');
+    expect((missing as OptimizeError).message).toMatch(/^cannot read .*nowhere\.glb: ENOENT/);
   });
 
   it('refuses a URL with a message that says why', async () => {
