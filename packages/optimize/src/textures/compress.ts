@@ -11,6 +11,7 @@ import type { OptimizeProgress } from '../progress.js';
 import type { TextureReport } from '../report.js';
 import { readKtx2Info } from './ktx2-header.js';
 import { psnr } from './psnr.js';
+import { runEncodesFirst, type FollowUp } from './schedule.js';
 import { fitWithin, ktx2Size } from './size.js';
 import { textureUse, type TextureUse } from './slots.js';
 import type { Ktx2Decoder, Ktx2EncodeSettings, Ktx2Encoder } from './types.js';
@@ -48,6 +49,13 @@ export interface CompressTexturesOptions {
 
 /** Defaults of {@link CompressTexturesOptions}. */
 export const COMPRESS_TEXTURES_DEFAULTS = Object.freeze({ maxSize: null, measureQuality: true, parallel: 4 });
+
+/** A re-encoded texture: its report, less the PSNR and time, and how to measure its PSNR. */
+interface Encoded {
+  report: Omit<TextureReport, 'ms'>;
+  /** Decodes the output and returns its PSNR against the source; absent when not measured. */
+  measure?: () => Promise<number | null>;
+}
 
 interface Raster {
   data: Uint8Array;
@@ -91,30 +99,6 @@ export function ktx2Settings(use: TextureUse, options: Required<Ktx2Options>): K
 }
 
 /**
- * Runs `fn` on `items`, `limit` at a time. After a failure no item starts, and the call settles
- * (with the first error) only once the items under way have finished: nothing of it keeps
- * running after it rejects.
- */
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        await fn(items[index] as T, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure) throw failure.reason;
-}
-
-/**
  * Re-encodes every texture: WebP through sharp (a re-encode larger than the original is never
  * kept), or KTX2 through an injected encoder with per-slot settings (ETC1S sRGB for colour,
  * UASTC + Zstandard linear for normal and data maps, mipmaps, power-of-two sizes within the cap
@@ -134,14 +118,13 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
     const textures = document.getRoot().listTextures();
     let warnedNoDecoder = false;
 
-    const processOne = async (texture: Texture, index: number): Promise<void> => {
+    /** Re-encodes one texture; `null` when it has no image. */
+    const encodeOne = async (texture: Texture, index: number): Promise<Encoded | null> => {
       const label = textureLabel(texture, index);
-      options.onProgress?.({ type: 'texture', index, total: textures.length, name: label, state: 'start' });
-      const start = performance.now();
       const source = texture.getImage();
       const mime = texture.getMimeType();
       const use = textureUse(texture);
-      if (!source) return;
+      if (!source) return null;
 
       const base = {
         index,
@@ -154,25 +137,24 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
 
       if (mime === 'image/ktx2') {
         const info = readKtx2Info(source);
-        options.onTexture?.({
-          ...base,
-          codec: info.colorModel === 'ETC1S' ? 'ktx2-etc1s' : 'ktx2-uastc',
-          mimeAfter: mime,
-          bytesAfter: source.byteLength,
-          widthBefore: info.width,
-          heightBefore: info.height,
-          width: info.width,
-          height: info.height,
-          psnr: null,
-          kept: true,
-          ktx2: info,
-          ms: performance.now() - start,
-        });
-        return;
+        return {
+          report: {
+            ...base,
+            codec: info.colorModel === 'ETC1S' ? 'ktx2-etc1s' : 'ktx2-uastc',
+            mimeAfter: mime,
+            bytesAfter: source.byteLength,
+            widthBefore: info.width,
+            heightBefore: info.height,
+            width: info.width,
+            height: info.height,
+            psnr: null,
+            kept: true,
+            ktx2: info,
+          },
+        };
       }
 
       let meta: { width: number; height: number; hasAlpha: boolean };
-      let reference: Raster | undefined;
       try {
         const m = await sharp(source).metadata();
         if (!m.width || !m.height) throw new Error('no dimensions');
@@ -191,29 +173,28 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
 
       if (options.mode === 'keep') {
         await decodeReference([meta.width, meta.height]);
-        options.onTexture?.({
-          ...base,
-          codec: CODEC_BY_MIME[mime] ?? 'other',
-          mimeAfter: mime,
-          bytesAfter: source.byteLength,
-          widthBefore: meta.width,
-          heightBefore: meta.height,
-          width: meta.width,
-          height: meta.height,
-          psnr: null,
-          kept: true,
-          ms: performance.now() - start,
-        });
-        return;
+        return {
+          report: {
+            ...base,
+            codec: CODEC_BY_MIME[mime] ?? 'other',
+            mimeAfter: mime,
+            bytesAfter: source.byteLength,
+            widthBefore: meta.width,
+            heightBefore: meta.height,
+            width: meta.width,
+            height: meta.height,
+            psnr: null,
+            kept: true,
+          },
+        };
       }
 
       if (options.mode === 'webp') {
         const size = fitWithin(meta.width, meta.height, maxSize);
         const resized = size[0] !== meta.width || size[1] !== meta.height;
-        reference = await decodeReference(size);
         // Encode from the decoded (and resized) pixels: one decode per texture. Opaque images
         // lose the alpha channel that decoding added, so that WebP stores none.
-        const raster = reference;
+        const raster = await decodeReference(size);
         const pipeline = () => {
           const image = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 4 } });
           return meta.hasAlpha ? image : image.removeAlpha();
@@ -234,68 +215,87 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         } else {
           logger.debug(`${NAME}: "${label}": kept the original (${source.byteLength} B): WebP was ${webpBytes.byteLength} B`);
         }
-        let quality: number | null = null;
-        if (measure && !best.kept) quality = psnr(reference.data, (await decodeRgba(sharp, best.bytes)).data);
-        options.onTexture?.({
-          ...base,
-          codec: CODEC_BY_MIME[best.mime] ?? 'other',
-          mimeAfter: best.mime,
-          bytesAfter: best.bytes.byteLength,
-          widthBefore: meta.width,
-          heightBefore: meta.height,
-          width: size[0],
-          height: size[1],
-          psnr: quality,
-          kept: best.kept,
-          ms: performance.now() - start,
-        });
-        return;
+        return {
+          report: {
+            ...base,
+            codec: CODEC_BY_MIME[best.mime] ?? 'other',
+            mimeAfter: best.mime,
+            bytesAfter: best.bytes.byteLength,
+            widthBefore: meta.width,
+            heightBefore: meta.height,
+            width: size[0],
+            height: size[1],
+            psnr: null,
+            kept: best.kept,
+          },
+          ...(measure && !best.kept ? { measure: async () => psnr(raster.data, (await decodeRgba(sharp, best.bytes)).data) } : {}),
+        };
       }
 
       // KTX2
       const size = ktx2Size(meta.width, meta.height, maxSize);
-      reference = await decodeReference(size);
+      const raster = await decodeReference(size);
       const settings = ktx2Settings(use, ktx2);
       if (use.slots.length > 1 && use.colorSpace === 'srgb' && use.slots.some((s) => !/baseColor|emissive|sheenColor|specularColor|diffuse/i.test(s))) {
         options.onWarning?.(`texture "${label}" is used as colour and as data (${use.slots.join(', ')}): encoded as colour (ETC1S, sRGB)`);
       }
       const encoder = options.ktx2Encoder as Ktx2Encoder;
-      const bytes = await encoder.encode({ rgba: reference.data, width: size[0], height: size[1], settings, label });
+      const bytes = await encoder.encode({ rgba: raster.data, width: size[0], height: size[1], settings, label });
       const info = readKtx2Info(bytes);
       texture.setImage(bytes).setMimeType('image/ktx2');
       if (texture.getURI()) texture.setURI(texture.getURI().replace(/\.[a-z0-9]+$/i, '') + '.ktx2');
-      let quality: number | null = null;
-      if (measure && options.ktx2Decoder) {
-        const decoded = await options.ktx2Decoder.decode(bytes);
-        quality = psnr(reference.data, decoded.rgba);
-      } else if (measure && !warnedNoDecoder) {
+      const decoder = options.ktx2Decoder;
+      if (measure && !decoder && !warnedNoDecoder) {
         warnedNoDecoder = true;
         options.onWarning?.('KTX2 PSNR not measured: no KTX2 decoder (install "three", whose Basis transcoder is used)');
       }
-      options.onTexture?.({
-        ...base,
-        codec: settings.uastc ? 'ktx2-uastc' : 'ktx2-etc1s',
-        mimeAfter: 'image/ktx2',
-        bytesAfter: bytes.byteLength,
-        widthBefore: meta.width,
-        heightBefore: meta.height,
-        width: size[0],
-        height: size[1],
-        psnr: quality,
-        kept: false,
-        ktx2: info,
-        ms: performance.now() - start,
-      });
+      return {
+        report: {
+          ...base,
+          codec: settings.uastc ? 'ktx2-uastc' : 'ktx2-etc1s',
+          mimeAfter: 'image/ktx2',
+          bytesAfter: bytes.byteLength,
+          widthBefore: meta.width,
+          heightBefore: meta.height,
+          width: size[0],
+          height: size[1],
+          psnr: null,
+          kept: false,
+          ktx2: info,
+        },
+        ...(measure && decoder ? { measure: async () => psnr(raster.data, (await decoder.decode(bytes)).rgba) } : {}),
+      };
     };
 
     // Largest images first (longest-processing-time order): a big texture left for last would
     // run alone at the end while the other cores idle. Reports keep the document's order.
     const order = textures.map((_, index) => index).sort((a, b) => (textures[b]?.getImage()?.byteLength ?? 0) - (textures[a]?.getImage()?.byteLength ?? 0) || a - b);
-    await runLimited(order, options.parallel ?? COMPRESS_TEXTURES_DEFAULTS.parallel, async (index) => {
+    // The PSNR measurements are follow-ups that wait for free cores (see runEncodesFirst). Each
+    // texture holds its source's decoded raster until measured: one more than run at once.
+    const parallel = options.parallel ?? COMPRESS_TEXTURES_DEFAULTS.parallel;
+    await runEncodesFirst(order, { limit: parallel, maxHeld: parallel + 1 }, async (index): Promise<FollowUp | null> => {
       throwIfAborted(options.signal, NAME);
       const texture = textures[index] as Texture;
-      await processOne(texture, index);
-      options.onProgress?.({ type: 'texture', index, total: textures.length, name: textureLabel(texture, index), state: 'end' });
+      const name = textureLabel(texture, index);
+      options.onProgress?.({ type: 'texture', index, total: textures.length, name, state: 'start' });
+      const start = performance.now();
+      const encoded = await encodeOne(texture, index);
+      const encodeMs = performance.now() - start;
+      const finish = (psnrDb: number | null, measureMs: number) => {
+        if (encoded) options.onTexture?.({ ...encoded.report, psnr: psnrDb, ms: encodeMs + measureMs });
+        options.onProgress?.({ type: 'texture', index, total: textures.length, name, state: 'end' });
+      };
+      const measure = encoded?.measure;
+      if (!measure) {
+        finish(null, 0);
+        return null;
+      }
+      return async () => {
+        throwIfAborted(options.signal, NAME);
+        const measureStart = performance.now();
+        const psnrDb = await measure();
+        finish(psnrDb, performance.now() - measureStart);
+      };
     });
 
     // Required, without fallback images: a single self-contained GLB carries one image per texture.
