@@ -68,7 +68,11 @@ export interface KilnEnvironment {
 export interface PreloadOptions {
   /** Download the decoders and start their workers. Default: `true`. */
   decoders?: boolean;
-  /** Compile the PMREM shader used for environment maps. Default: `true` when the manifest has one. */
+  /**
+   * Compile the PMREM shader used for environment maps now. Default: `false`:
+   * `loadEnvironment()` compiles it as its download starts, so a manifest that lists environment
+   * maps the first scene does not use costs nothing at start-up.
+   */
   environment?: boolean;
   /** Stops waiting (the shared decoder downloads go on). */
   signal?: AbortSignal;

@@ -193,7 +193,7 @@ export class KilnLoader {
   /**
    * Warms up before the first asset: fetches the manifest (with `manifestUrl`), downloads the
    * Draco decoder and Basis transcoder, starts their workers up to the limits, loads the meshopt
-   * decoder, and compiles the PMREM shader when environment maps are expected.
+   * decoder, and (with `environment: true`) compiles the PMREM shader.
    */
   async preload(options: PreloadOptions = {}): Promise<void> {
     this.assertUsable('preload');
@@ -202,8 +202,7 @@ export class KilnLoader {
     if (options.decoders ?? true) tasks.push(raceAbort(this.decoders.warm(), options.signal, 'preload'));
     if (manifest !== undefined) tasks.push(manifest);
     await Promise.all(tasks);
-    const wantsEnvironment = options.environment ?? (manifest !== undefined && (await manifest).assets.some((asset) => asset.type === 'environment_map'));
-    if (wantsEnvironment) this.pmremGenerator().compileEquirectangularShader();
+    if (options.environment === true) this.pmremGenerator().compileEquirectangularShader();
   }
 
   /**
@@ -271,6 +270,8 @@ export class KilnLoader {
     this.assertUsable('loadEnvironment');
     const label = `loadEnvironment(${JSON.stringify(source)})`;
     throwIfAborted(options.signal, label);
+    // Compiled now, while nothing awaits, it is ready when the download ends (once per generator).
+    this.pmremGenerator().compileEquirectangularShader();
     const target = await this.target(source, 0, label, options.signal, 'environment');
     const integrity = this.integrityFor(target, options.integrity);
     const handle = await this.cache.acquire<EnvironmentValue>(

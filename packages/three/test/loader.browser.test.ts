@@ -513,17 +513,29 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     const result = await page.evaluate(async ({ manifestUrl, decoders }) => {
       const { kt } = window;
       const before = kt.workers.created;
+      const pmremPrograms = () => (kt.renderer.info.programs ?? []).filter((program) => program.name === 'PMREMEquirectangularToCubemap').length;
+      const pmremBefore = pmremPrograms();
       const loader = kt.loader({ manifestUrl, decoderPath: decoders, maxWorkers: 4 });
       await loader.preload();
       const afterPreload = kt.workers.created - before;
+      // The manifest lists environment maps, but this scene uses none: no PMREM shader yet.
+      const pmremAfterPreload = pmremPrograms();
       const asset = await loader.load('sphere-draco-etc1s');
       const afterLoad = kt.workers.created - before;
       asset.release();
       loader.dispose();
-      return { afterPreload, afterLoad };
+      const asked = kt.loader({ manifestUrl, decoderPath: decoders });
+      await asked.preload({ decoders: false, environment: true });
+      const pmremAsked = pmremPrograms();
+      asked.dispose();
+      return { afterPreload, afterLoad, pmremBefore, pmremAfterPreload, pmremAsked, pmremAfterDispose: pmremPrograms() };
     }, env);
     expect(result.afterPreload).toBe(4);
     expect(result.afterLoad).toBe(4);
+    expect(result.pmremBefore).toBe(0);
+    expect(result.pmremAfterPreload, 'preload() compiles no PMREM shader unless asked').toBe(0);
+    expect(result.pmremAsked, 'preload({ environment: true }) compiles it').toBe(1);
+    expect(result.pmremAfterDispose).toBe(0);
     // The gzip copies, each once: 335 KB on the wire instead of 835 KB.
     const decoderFiles = app.log.filter((path) => path.startsWith('/decoders/')).sort();
     expect(decoderFiles).toEqual(['/decoders/basis/basis_transcoder.js.gz', '/decoders/basis/basis_transcoder.wasm.gz', '/decoders/draco/draco_decoder.wasm.gz', '/decoders/draco/draco_wasm_wrapper.js.gz']);
