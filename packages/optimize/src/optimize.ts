@@ -21,6 +21,7 @@ import { readKtx2Info } from './textures/ktx2-header.js';
 import { createKtx2Pool } from './textures/ktx2-pool.js';
 import type { Ktx2Encoder } from './textures/types.js';
 import { addedIssues, type ValidationSummary } from './validate.js';
+import { dropPositionless } from './positionless.js';
 import { writeGlb } from './write-glb.js';
 import { startValidatorThread, type ValidatorThread } from './validator-thread.js';
 
@@ -155,14 +156,9 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const doc: Document = await stage('read', async () => {
       try {
         document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
-        // glTF Transform reads some broken references (an attribute naming a missing accessor)
-        // as absent, which would fail later, in any stage: fail here, with the reading errors.
-        const positionless = document
-          .getRoot()
-          .listMeshes()
-          .flatMap((mesh) => mesh.listPrimitives())
-          .filter((primitive) => !primitive.getAttribute('POSITION')).length;
-        if (positionless > 0) throw new Error(`${positionless} mesh primitive${positionless > 1 ? 's have' : ' has'} no POSITION`);
+        // glTF Transform reads some broken references (a POSITION naming a missing accessor) as
+        // absent, which would fail later, in any stage: that fails here, with the reading errors.
+        for (const message of dropPositionless(document, parsed?.jsonDoc.json)) warn(message);
       } catch (error) {
         throw invalidGltf(error, await validationBefore.catch(() => null));
       }

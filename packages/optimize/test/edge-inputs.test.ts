@@ -1,7 +1,7 @@
 // Inputs at the edges of what glTF allows, where glTF Transform alone would write an invalid
 // file, misread or refuse the input: scenes without nodes, GLBs without a BIN chunk, UV sets
-// picked by KHR_texture_transform, unknown optional extensions, textures without an image, and
-// the resources a .gltf on disk names.
+// picked by KHR_texture_transform, unknown optional extensions, primitives without POSITION,
+// textures without an image, and the resources a .gltf on disk names.
 import { Document } from '@gltf-transform/core';
 import { KHRTextureTransform } from '@gltf-transform/extensions';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -113,6 +113,45 @@ describe('optional extensions glTF Transform does not know', () => {
     expect(report.warnings).toContain('optional extensions EXT_lights_image_based, VENDOR_gameplay dropped: glTF Transform cannot carry them (the output leaves their data out)');
     expect(glbJson(glb)['extensionsUsed']).not.toContain('VENDOR_gameplay');
     expect(report.validation.added).toEqual([]);
+  });
+});
+
+describe('mesh primitives without POSITION', () => {
+  // Valid glTF (clients skip them when drawing), on which glTF Transform's weld fails with a bare
+  // TypeError: dropped with a warning, and a mesh they leave empty goes with them.
+  const withPositionless = async () =>
+    editGlbJson<Record<string, any>>(await toGlb(sphereDocument()), (json) => {
+      const normal = json['meshes'][0].primitives[0].attributes.NORMAL;
+      json['meshes'][0].primitives.push({ attributes: { NORMAL: normal } });
+      json['meshes'].push({ name: 'ghost', primitives: [{ attributes: { NORMAL: normal }, extras: { note: 'never drawn' } }] });
+      json['nodes'].push({ name: 'ghost node', mesh: json['meshes'].length - 1 });
+      json['scenes'][0].nodes.push(json['nodes'].length - 1);
+    });
+
+  it.each(['meshopt', 'draco', 'none'] as const)('are dropped with a warning (geometry %s)', async (geometry) => {
+    const { glb, report } = await optimize(await withPositionless(), { geometry, validate: 'error' });
+    expect(report.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^mesh "?\w+"?: 1 primitive without POSITION dropped \(clients do not draw one; glTF Transform cannot process it\)$/),
+        'mesh "ghost": 1 primitive without POSITION dropped (clients do not draw one; glTF Transform cannot process it), and the mesh with them',
+      ]),
+    );
+    const json = glbJson(glb);
+    expect(json['meshes']).toHaveLength(1);
+    expect(json['meshes'][0].primitives).toHaveLength(1);
+    expect(json['nodes'].find((node: { name?: string }) => node.name === 'ghost node')).toEqual({ name: 'ghost node' });
+    expect(report.after.triangles).toBe(SPHERE_TRIANGLES);
+    expect(report.validation.added).toEqual([]);
+  });
+
+  it('are dropped from a Document input too', async () => {
+    const doc = sphereDocument();
+    const normal = doc.getRoot().listMeshes()[0]!.listPrimitives()[0]!.getAttribute('NORMAL')!;
+    doc.getRoot().listMeshes()[0]!.addPrimitive(doc.createPrimitive().setAttribute('NORMAL', normal));
+    const { report } = await optimize(doc, { validate: 'error' });
+    expect(report.warnings.filter((w) => w.includes('without POSITION'))).toHaveLength(1);
+    expect(report.after.triangles).toBe(SPHERE_TRIANGLES);
+    expect(doc.getRoot().listMeshes()[0]!.listPrimitives(), 'the caller\'s Document is left alone').toHaveLength(2);
   });
 });
 
