@@ -21,7 +21,7 @@ import { readKtx2Info } from './textures/ktx2-header.js';
 import { createKtx2Pool } from './textures/ktx2-pool.js';
 import type { Ktx2Encoder } from './textures/types.js';
 import { addedIssues, type ValidationSummary } from './validate.js';
-import { dropPositionless } from './positionless.js';
+import { assertChannelSamplers, dropPositionless } from './read-checks.js';
 import { writeGlb } from './write-glb.js';
 import { startValidatorThread, type ValidatorThread } from './validator-thread.js';
 
@@ -156,9 +156,11 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     const doc: Document = await stage('read', async () => {
       try {
         document = parsed ? await io.readJSON(parsed.jsonDoc) : cloneDocument(input as Document);
-        // glTF Transform reads some broken references (a POSITION naming a missing accessor) as
-        // absent, which would fail later, in any stage: that fails here, with the reading errors.
+        // glTF Transform reads some broken references (a POSITION or a channel's sampler naming
+        // a missing object) as absent, which would fail later: they fail here, with the reading
+        // errors.
         for (const message of dropPositionless(document, parsed?.jsonDoc.json)) warn(message);
+        assertChannelSamplers(document);
       } catch (error) {
         throw invalidGltf(error, await validationBefore.catch(() => null));
       }

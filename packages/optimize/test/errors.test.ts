@@ -2,7 +2,7 @@ import { KilnValidationError } from '@kiln/manifest';
 import { describe, expect, it } from 'vitest';
 import { isKilnError, optimize, OptimizeError } from '../src/index.js';
 import { editGlbJson as editGlb } from '../src/glb.js';
-import { cubeDocument, pbrDocument, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
+import { cubeDocument, pbrDocument, skinnedDocument, sphereDocument, toGlb, toGltfFiles } from './helpers/fixtures.js';
 
 async function failure(promise: Promise<unknown>): Promise<OptimizeError> {
   const error = await promise.then(
@@ -80,8 +80,14 @@ describe('bad input fails with one clear message and a code', () => {
       [(json) => (json['meshes'][0].primitives[0].attributes.POSITION = 99), '/meshes/0/primitives/0/attributes/POSITION: Unresolved reference: 99 [UNRESOLVED_REFERENCE]'],
       [(json) => (json['scenes'][0].nodes = [0, 4]), '/scenes/0/nodes/1: Unresolved reference: 4 [UNRESOLVED_REFERENCE]'],
     ];
-    for (const [edit, named] of cases) {
-      const e = await failure(optimize(editGlbJson(glb, edit)));
+    const animated = await toGlb(skinnedDocument());
+    // glTF Transform would write this channel without a sampler: an error the input did not have.
+    const channel = editGlbJson(animated, (json) => (json['animations'][0].channels[0].sampler = 99));
+    for (const [input, edit, named] of [
+      ...cases.map(([edit, named]) => [glb, edit, named] as const),
+      [channel, () => {}, '/animations/0/channels/0/sampler: Unresolved reference: 99 [UNRESOLVED_REFERENCE]'] as const,
+    ]) {
+      const e = await failure(optimize(editGlbJson(input, edit)));
       expect(e.code).toBe('invalid_gltf');
       expect(e.message.startsWith(`invalid glTF: ${named}`), e.message).toBe(true);
       expect(e.message).toMatch(/\(reading failed: .+\)$/);

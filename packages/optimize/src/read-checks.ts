@@ -1,3 +1,6 @@
+// Checks right after glTF Transform reads the input. Its reader takes some broken references
+// (an attribute or a channel's sampler naming a missing object) as absent, and some valid inputs
+// make its transforms fail later with a bare TypeError: both are dealt with here, up front.
 import type { Document, GLTF } from '@gltf-transform/core';
 
 /**
@@ -34,4 +37,20 @@ export function dropPositionless(document: Document, json?: GLTF.IGLTF): string[
       if (emptied) mesh.dispose();
     });
   return warnings;
+}
+
+/**
+ * @internal Throws for an animation channel without a sampler: the schema requires one, so the
+ * input named a sampler that does not exist (glTF Transform reads that as none, and would write
+ * the channel without it).
+ */
+export function assertChannelSamplers(document: Document): void {
+  document
+    .getRoot()
+    .listAnimations()
+    .forEach((animation, a) =>
+      animation.listChannels().forEach((channel, c) => {
+        if (!channel.getSampler()) throw new Error(`animation ${a} channel ${c}: its sampler does not resolve`);
+      }),
+    );
 }
