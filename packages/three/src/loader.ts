@@ -30,7 +30,7 @@ import {
   type ResolveUrl,
 } from './options.js';
 import type { ProgressTracker } from './progress.js';
-import { cloneScene, disposeSkeletons } from './scene.js';
+import { cloneScene, disposeClone } from './scene.js';
 import { raceAbort, throwIfAborted } from './signal.js';
 
 interface Target {
@@ -245,7 +245,7 @@ export class KilnLoader {
         if (released) return;
         released = true;
         scene.removeFromParent();
-        if (template.skinned) disposeSkeletons(scene);
+        disposeClone(scene);
         handle.release();
       },
     };

@@ -1,4 +1,4 @@
-import type { BufferGeometry, Material, Object3D, Skeleton, Texture } from 'three';
+import type { BufferGeometry, InstancedMesh, Material, Object3D, Skeleton, Texture } from 'three';
 import { clone as skeletonClone } from 'three/examples/jsm/utils/SkeletonUtils.js';
 
 interface Collected {
@@ -45,8 +45,9 @@ export function cloneScene(root: Object3D, skinned: boolean): Object3D {
 }
 
 /**
- * Frees the GPU side of everything under `root` (geometries, materials, textures, skeletons). The
- * objects stay usable: three uploads them again if they are rendered again. @internal
+ * Frees the GPU side of everything under `root` (geometries, materials, textures, skeletons,
+ * instance buffers). The objects stay usable: three uploads them again if they are rendered
+ * again. @internal
  */
 export function disposeGpu(root: Object3D): void {
   const { geometries, materials, textures, skeletons } = collectResources(root);
@@ -54,6 +55,13 @@ export function disposeGpu(root: Object3D): void {
   for (const material of materials) material.dispose();
   for (const texture of textures) texture.dispose();
   for (const skeleton of skeletons) skeleton.dispose();
+  root.traverse((object) => {
+    const instanced = object as InstancedMesh;
+    if (!instanced.isInstancedMesh) return;
+    // What InstancedMesh.dispose() does, less dropping its morph texture: this one stays usable.
+    instanced.dispatchEvent({ type: 'dispose' });
+    instanced.morphTexture?.dispose();
+  });
 }
 
 /** Frees what the browser holds outside the JS heap (decoded ImageBitmaps). @internal */
@@ -64,9 +72,17 @@ export function freeCpu(root: Object3D): void {
   }
 }
 
-/** Disposes the skeletons of a clone (each skinned clone has its own bone texture). @internal */
-export function disposeSkeletons(root: Object3D): void {
+/**
+ * Frees what a clone owns alone, not shared with the cached asset: each skinned clone's skeleton
+ * (its bone texture) and each instanced clone's instance buffers (`InstancedMesh.copy` gives the
+ * clone its own instance matrices, colours and morph texture, which three uploads per object and
+ * frees only on `InstancedMesh.dispose()`). @internal
+ */
+export function disposeClone(root: Object3D): void {
   for (const skeleton of collectResources(root).skeletons) skeleton.dispose();
+  root.traverse((object) => {
+    if ((object as InstancedMesh).isInstancedMesh) (object as InstancedMesh).dispose();
+  });
 }
 
 /**

@@ -439,7 +439,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.error).toMatchObject({ code: 'integrity' });
   });
 
-  it('after release(), renderer.info.memory returns to its baseline', async () => {
+  it('after release(), renderer.info.memory and the WebGL buffers return to their baseline (skinned and instanced clones too)', async () => {
     const result = await page.evaluate(async ({ manifest, decoders }) => {
       const { kt } = window;
       kt.warmRenderer();
@@ -450,7 +450,11 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
       const c = await loader.load('sphere-draco');
       const d = await loader.load('skinned');
       const e = await loader.load('skinned');
-      kt.render([a.scene, b.scene, c.scene, d.scene, e.scene]);
+      // EXT_mesh_gpu_instancing: each clone is an InstancedMesh with its own instance buffer.
+      const f = await loader.load('instanced');
+      const g = await loader.load('instanced');
+      const instancedPixels = kt.render([f.scene]);
+      kt.render([a.scene, b.scene, c.scene, d.scene, e.scene, f.scene, g.scene]);
       const loaded = kt.memory();
       const shared = {
         geometry: (a.scene.getObjectByProperty('isMesh', true) as InstanceType<typeof kt.THREE.Mesh>).geometry === (b.scene.getObjectByProperty('isMesh', true) as InstanceType<typeof kt.THREE.Mesh>).geometry,
@@ -459,11 +463,12 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
           (d.scene.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh>).skeleton !==
           (e.scene.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh>).skeleton,
         animations: d.animations.length,
+        instanced: [f, g].map((asset) => (asset.scene.getObjectByProperty('isInstancedMesh', true) as InstanceType<typeof kt.THREE.InstancedMesh> | undefined)?.count ?? 0),
       };
       a.release();
       kt.render([b.scene]);
       const afterOne = kt.memory();
-      for (const asset of [b, c, d, e]) asset.release();
+      for (const asset of [b, c, d, e, f, g]) asset.release();
       b.release();
       kt.render([]);
       const released = kt.memory();
@@ -472,18 +477,24 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
       const again = await loader.load('sphere-etc1s');
       const pixels = kt.render([again.scene]);
       again.release();
+      const instancedAgain = await loader.load('instanced');
+      const instancedAgainPixels = kt.render([instancedAgain.scene]);
+      instancedAgain.release();
       kt.render([]);
       const final = kt.memory();
       loader.dispose();
-      return { baseline, loaded, afterOne, released, final, shared, stats, pixels };
+      return { baseline, loaded, afterOne, released, final, shared, stats, pixels, instancedPixels, instancedAgainPixels };
     }, env);
     expect(result.loaded.geometries).toBeGreaterThan(result.baseline.geometries);
     expect(result.loaded.textures).toBeGreaterThan(result.baseline.textures);
     expect(result.afterOne.geometries, 'one clone released, the other still holds the asset').toBeGreaterThan(result.baseline.geometries);
     expect(result.released).toEqual(result.baseline);
     expect(result.final).toEqual(result.baseline);
-    expect(result.shared).toEqual({ geometry: true, distinctScenes: true, distinctSkeletons: true, animations: 1 });
-    expect(result.stats).toMatchObject({ entries: 3, inUse: 0 });
+    expect(result.loaded.buffers).toBeGreaterThan(result.baseline.buffers);
+    expect(result.shared).toEqual({ geometry: true, distinctScenes: true, distinctSkeletons: true, animations: 1, instanced: [4, 4] });
+    expect(result.stats).toMatchObject({ entries: 4, inUse: 0 });
+    expect(result.instancedPixels.nonBackground).toBeGreaterThan(result.instancedPixels.total * 0.05);
+    expect(result.instancedAgainPixels, 'an instanced asset released and loaded again from the cache draws the same').toEqual(result.instancedPixels);
     expect(result.pixels.nonBackground).toBeGreaterThan(result.pixels.total * 0.1);
   });
 

@@ -50,7 +50,7 @@ export interface CompressTexturesOptions {
 /** Defaults of {@link CompressTexturesOptions}. */
 export const COMPRESS_TEXTURES_DEFAULTS = Object.freeze({ maxSize: null, measureQuality: true, parallel: 4 });
 
-/** A re-encoded texture: its report, less the PSNR and time, and how to measure its PSNR. */
+/** A re-encoded texture: its report (its `psnr` still `null`, no `ms` yet), and how to measure it. */
 interface Encoded {
   report: Omit<TextureReport, 'ms'>;
   /** Decodes the output and returns its PSNR against the source; absent when not measured. */

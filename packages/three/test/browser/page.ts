@@ -18,6 +18,24 @@ class CountingWorker extends NativeWorker {
 }
 window.Worker = CountingWorker;
 
+/** WebGL buffers alive (renderer.info.memory counts geometries, not per-object instance buffers). */
+const glBuffers = { live: 0 };
+const liveBuffers = new WeakSet<WebGLBuffer>();
+const createBuffer = WebGL2RenderingContext.prototype.createBuffer;
+const deleteBuffer = WebGL2RenderingContext.prototype.deleteBuffer;
+WebGL2RenderingContext.prototype.createBuffer = function (this: WebGL2RenderingContext) {
+  const buffer = createBuffer.call(this);
+  if (buffer) {
+    liveBuffers.add(buffer);
+    glBuffers.live += 1;
+  }
+  return buffer;
+};
+WebGL2RenderingContext.prototype.deleteBuffer = function (this: WebGL2RenderingContext, buffer: WebGLBuffer | null) {
+  if (buffer && liveBuffers.delete(buffer)) glBuffers.live -= 1;
+  deleteBuffer.call(this, buffer);
+};
+
 const SIZE = 128;
 const canvas = document.createElement('canvas');
 canvas.width = SIZE;
@@ -88,9 +106,9 @@ function errorInfo(error: unknown): ErrorInfo {
   return { name: String(e?.name), code: e?.code, message: String(e?.message ?? error), isKilnLoadError: isKilnLoadError(error), details: { ...(e?.details ?? {}) } };
 }
 
-/** Textures and geometries the renderer holds. */
-function memory(): { geometries: number; textures: number } {
-  return { geometries: renderer.info.memory.geometries, textures: renderer.info.memory.textures };
+/** Textures and geometries the renderer holds, and the WebGL buffers alive. */
+function memory(): { geometries: number; textures: number; buffers: number } {
+  return { geometries: renderer.info.memory.geometries, textures: renderer.info.memory.textures, buffers: glBuffers.live };
 }
 
 /** A loader for this page's renderer (options without the renderer). */
