@@ -1,4 +1,4 @@
-import type { BufferGeometry, InstancedMesh, Material, Object3D, Skeleton, Texture } from 'three';
+import type { BufferGeometry, InstancedMesh, Light, Material, Object3D, Skeleton, Texture } from 'three';
 import { clone as skeletonClone } from 'three/examples/jsm/utils/SkeletonUtils.js';
 
 interface Collected {
@@ -73,15 +73,17 @@ export function freeCpu(root: Object3D): void {
 }
 
 /**
- * Frees what a clone owns alone, not shared with the cached asset: each skinned clone's skeleton
- * (its bone texture) and each instanced clone's instance buffers (`InstancedMesh.copy` gives the
- * clone its own instance matrices, colours and morph texture, which three uploads per object and
- * frees only on `InstancedMesh.dispose()`). @internal
+ * Frees what a clone owns alone, not shared with the cached asset: each skinned mesh's skeleton
+ * (its bone texture); each instanced mesh's instance buffers (`InstancedMesh.copy` gives the clone
+ * its own instance matrices, colours and morph texture, which three uploads per object and frees
+ * only on `InstancedMesh.dispose()`); each light's shadow map (a clone has its own shadow, which
+ * three allocates once the game lets the light cast one). @internal
  */
 export function disposeClone(root: Object3D): void {
   for (const skeleton of collectResources(root).skeletons) skeleton.dispose();
   root.traverse((object) => {
     if ((object as InstancedMesh).isInstancedMesh) (object as InstancedMesh).dispose();
+    if ((object as Light).isLight) (object as Light).dispose();
   });
 }
 

@@ -439,7 +439,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.error).toMatchObject({ code: 'integrity' });
   });
 
-  it('after release(), renderer.info.memory and the WebGL buffers return to their baseline (skinned and instanced clones too)', async () => {
+  it('after release(), renderer.info.memory and the WebGL buffers return to their baseline (skinned and instanced clones, and a light that cast shadows, too)', async () => {
     const result = await page.evaluate(async ({ manifest, decoders }) => {
       const { kt } = window;
       kt.warmRenderer();
@@ -454,6 +454,13 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
       const f = await loader.load('instanced');
       const g = await loader.load('instanced');
       const instancedPixels = kt.render([f.scene]);
+      // A game that lets a loaded light cast shadows: three gives the clone's light a shadow map.
+      kt.renderer.shadowMap.enabled = true;
+      const lamp = g.scene.getObjectByProperty('isSpotLight', true) as InstanceType<typeof kt.THREE.SpotLight>;
+      lamp.castShadow = true;
+      kt.render([g.scene]);
+      kt.renderer.shadowMap.enabled = false;
+      const shadowMap = lamp.shadow.map !== null;
       kt.render([a.scene, b.scene, c.scene, d.scene, e.scene, f.scene, g.scene]);
       const loaded = kt.memory();
       const shared = {
@@ -463,6 +470,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
           (d.scene.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh>).skeleton !==
           (e.scene.getObjectByProperty('isSkinnedMesh', true) as InstanceType<typeof kt.THREE.SkinnedMesh>).skeleton,
         animations: d.animations.length,
+        shadowMap,
         instanced: [f, g].map((asset) => (asset.scene.getObjectByProperty('isInstancedMesh', true) as InstanceType<typeof kt.THREE.InstancedMesh> | undefined)?.count ?? 0),
       };
       a.release();
@@ -491,7 +499,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.released).toEqual(result.baseline);
     expect(result.final).toEqual(result.baseline);
     expect(result.loaded.buffers).toBeGreaterThan(result.baseline.buffers);
-    expect(result.shared).toEqual({ geometry: true, distinctScenes: true, distinctSkeletons: true, animations: 1, instanced: [4, 4] });
+    expect(result.shared).toEqual({ geometry: true, distinctScenes: true, distinctSkeletons: true, animations: 1, shadowMap: true, instanced: [4, 4] });
     expect(result.stats).toMatchObject({ entries: 4, inUse: 0 });
     expect(result.instancedPixels.nonBackground).toBeGreaterThan(result.instancedPixels.total * 0.05);
     expect(result.instancedAgainPixels, 'an instanced asset released and loaded again from the cache draws the same').toEqual(result.instancedPixels);
