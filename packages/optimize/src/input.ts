@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Document, GLTF, JSONDocument } from '@gltf-transform/core';
 import { GLB_BUFFER } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
@@ -61,6 +61,11 @@ function parseJson(text: string, what: string): Record<string, unknown> {
 }
 
 /** Splits a GLB into its JSON and BIN chunks, checking every length against the bytes present. */
+/** Whether `bytes` start with the GLB magic. */
+function isGlb(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === GLB_MAGIC;
+}
+
 function parseGlb(bytes: Uint8Array): { json: Record<string, unknown>; bin: Uint8Array | undefined } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 12) fail('truncated_glb', `truncated GLB: ${bytes.byteLength} bytes, shorter than the 12-byte header`);
@@ -138,7 +143,7 @@ export function parseInput(input: Uint8Array | GltfFiles): ParsedInput {
   let bytes: number;
 
   const raw = files.gltf;
-  if (raw instanceof Uint8Array && raw.byteLength >= 4 && new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, true) === GLB_MAGIC) {
+  if (raw instanceof Uint8Array && isGlb(raw)) {
     ({ json, bin } = parseGlb(raw));
     format = 'glb';
     validatorBytes = raw;
@@ -304,7 +309,7 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 
 /**
  * Reads a `.glb` or a `.gltf` with the external buffers and images it names (relative to its
- * folder). A file that cannot be read, the input or one the glTF names, fails with
+ * folder; a GLB may name some too). Returns GLB bytes alone when there is nothing else to read. A file that cannot be read, the input or one the glTF names, fails with
  * `missing_resource`, and so do a URL (`https://…`: only local files are read) and, with
  * `root`, a path outside that folder. Bad arguments throw `KilnValidationError`. A path
  * written with backslashes (`textures\wood.png`, as some Windows exporters do) is also tried
@@ -319,12 +324,12 @@ export async function readInputFile(path: string, options: ReadInputFileOptions 
   } catch (error) {
     fail('missing_resource', `cannot read ${path}: ${(error as Error).message}`, error);
   }
-  if (extname(path).toLowerCase() !== '.gltf') return data;
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(decoder.decode(data).replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    // A GLB may name external files too (the glTF spec allows it, a few exporters do it).
+    json = isGlb(data) ? parseGlb(data).json : (JSON.parse(decoder.decode(data).replace(/^\uFEFF/, '')) as Record<string, unknown>);
   } catch {
-    return data; // parseInput reports it
+    return data; // not glTF, or a broken GLB: parseInput reports it
   }
   const uris = [...asArray(json['buffers']), ...asArray(json['images'])]
     .map((r) => r['uri'])
@@ -356,5 +361,5 @@ export async function readInputFile(path: string, options: ReadInputFileOptions 
       fail('missing_resource', `missing external resource "${uri}" (${files[0] as string})`, lastError);
     }),
   );
-  return { gltf: data, resources };
+  return isGlb(data) && Object.keys(resources).length === 0 ? data : { gltf: data, resources };
 }

@@ -170,7 +170,7 @@ describe('a texture without an image', () => {
   });
 });
 
-describe('readInputFile: resources of a .gltf on disk', () => {
+describe('readInputFile: resources of a .gltf (or .glb) on disk', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kiln-read-'));
@@ -228,5 +228,29 @@ describe('readInputFile: resources of a .gltf on disk', () => {
     const error = await readInputFile(path, { root: join(dir, 'library', 'chair') }).catch((e: unknown) => e);
     expect((error as OptimizeError).code).toBe('missing_resource');
     expect((error as OptimizeError).message).toBe(`external resource "../shared/sphere.bin" resolves outside ${join(dir, 'library', 'chair')} (${join(dir, 'library', 'shared', 'sphere.bin')}): refused`);
+  });
+
+  it('reads the files a GLB names beside it (the spec allows it), and returns a self-contained GLB as bytes', async () => {
+    const files = await toGltfFiles(await pbrDocument(32, 32));
+    const png = Object.keys(files.resources).find((uri) => uri.endsWith('.png')) as string;
+    let moved = '';
+    const glb = editGlbJson<Record<string, any>>(await toGlb(await pbrDocument(32, 32)), (json) => {
+      const image = json['images'].find((i: { name?: string }) => png.startsWith(i.name ?? '\0'));
+      moved = `textures/${image.name}.png`;
+      delete image.bufferView;
+      delete image.mimeType;
+      image.uri = moved;
+    });
+    await mkdir(join(dir, 'glb', 'textures'), { recursive: true });
+    await writeFile(join(dir, 'glb', moved), files.resources[png] as Uint8Array);
+    await writeFile(join(dir, 'glb', 'model.glb'), glb);
+    const input = await readInputFile(join(dir, 'glb', 'model.glb'));
+    expect(input).toMatchObject({ resources: { [moved]: files.resources[png] } });
+    const { report } = await optimize(input, { validate: 'error' });
+    expect(report.textureReports).toHaveLength(files.gltf && JSON.parse(new TextDecoder().decode(files.gltf)).textures.length);
+    expect(report.validation.added).toEqual([]);
+    // Nothing outside: the bytes themselves, as before.
+    await writeFile(join(dir, 'glb', 'plain.glb'), await toGlb(sphereDocument()));
+    expect(await readInputFile(join(dir, 'glb', 'plain.glb'))).toBeInstanceOf(Uint8Array);
   });
 });
