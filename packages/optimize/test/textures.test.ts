@@ -2,6 +2,7 @@ import { Document } from '@gltf-transform/core';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKtx2Pool, KilnValidationError, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
+import { psnrRgb } from '../src/textures/psnr.js';
 import { cubeData, PBR_SLOTS, pbrDocument, toGlb } from './helpers/fixtures.js';
 import { glbJson, readGlb } from './helpers/read.js';
 
@@ -173,5 +174,21 @@ describe('KTX2 pool and sizes', () => {
     expect(() => psnr(black, white.subarray(4))).toThrow(KilnValidationError);
     expect(() => psnr(black, white.subarray(4))).toThrow('psnr: images differ in size');
     expect(() => psnr(black.subarray(1), white.subarray(1))).toThrow(/not RGBA/);
+  });
+
+  it('gives the same PSNR for RGB images (opaque textures are compared without an alpha channel)', () => {
+    const pixels = 8192 * 2 + 3;
+    const rgb = new Uint8Array(pixels * 3).map((_, i) => (i * 53) & 255);
+    const noisy = rgb.map((v, i) => (i % 5 === 0 ? v ^ 3 : v));
+    const rgba = (data: Uint8Array) => {
+      const out = new Uint8Array(pixels * 4).fill(255);
+      for (let p = 0; p < pixels; p++) out.set(data.subarray(p * 3, p * 3 + 3), p * 4);
+      return out;
+    };
+    expect(psnrRgb(rgb, noisy)).toBe(psnr(rgba(rgb), rgba(noisy)));
+    expect(psnrRgb(rgb, noisy)).not.toBeNull();
+    expect(psnrRgb(rgb, rgb)).toBeNull();
+    expect(() => psnrRgb(rgb, noisy.subarray(3))).toThrow('psnr: images differ in size');
+    expect(() => psnrRgb(rgb.subarray(1), noisy.subarray(1))).toThrow(/not RGB/);
   });
 });

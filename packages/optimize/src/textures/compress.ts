@@ -10,7 +10,7 @@ import type { TextureMode } from '../presets.js';
 import type { OptimizeProgress } from '../progress.js';
 import type { TextureReport } from '../report.js';
 import { readKtx2Info } from './ktx2-header.js';
-import { psnr } from './psnr.js';
+import { psnr, psnrRgb } from './psnr.js';
 import { runEncodesFirst, type FollowUp } from './schedule.js';
 import { fitWithin, ktx2Size } from './size.js';
 import { textureUse, type TextureUse } from './slots.js';
@@ -61,6 +61,7 @@ interface Raster {
   data: Uint8Array;
   width: number;
   height: number;
+  channels: 3 | 4;
 }
 
 const CODEC_BY_MIME: Record<string, TextureCodec> = {
@@ -70,12 +71,22 @@ const CODEC_BY_MIME: Record<string, TextureCodec> = {
   'image/avif': 'avif',
 };
 
-/** @internal Decodes to 8-bit sRGB-interpreted RGBA, optionally resampled (lanczos3) to `size`. */
-export async function decodeRgba(sharp: Sharp, bytes: Uint8Array, size?: [number, number], original?: [number, number]): Promise<Raster> {
+/**
+ * @internal Decodes to 8-bit sRGB-interpreted RGBA (or RGB, for `channels: 3`), optionally
+ * resampled (lanczos3) to `size`.
+ */
+export async function decodeRgba(sharp: Sharp, bytes: Uint8Array, size?: [number, number], original?: [number, number], channels: 3 | 4 = 4): Promise<Raster> {
   let image = sharp(bytes);
   if (size && (!original || size[0] !== original[0] || size[1] !== original[1])) image = image.resize(size[0], size[1], { fit: 'fill', kernel: 'lanczos3' });
-  const { data, info } = await image.toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  image = image.toColourspace('srgb');
+  image = channels === 4 ? image.ensureAlpha() : image.removeAlpha();
+  const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels };
+}
+
+/** PSNR of a decoded output against its reference, RGB channels (alpha ignored). */
+function psnrOf(reference: Raster, decoded: Raster): number | null {
+  return reference.channels === 3 ? psnrRgb(reference.data, decoded.data) : psnr(reference.data, decoded.data);
 }
 
 function textureLabel(texture: Texture, index: number): string {
@@ -163,9 +174,9 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
       }
 
-      const decodeReference = async (size: [number, number]): Promise<Raster> => {
+      const decodeReference = async (size: [number, number], channels: 3 | 4 = 4): Promise<Raster> => {
         try {
-          return await decodeRgba(sharp, source, size, [meta.width, meta.height]);
+          return await decodeRgba(sharp, source, size, [meta.width, meta.height], channels);
         } catch (error) {
           throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
         }
@@ -193,12 +204,9 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         const size = fitWithin(meta.width, meta.height, maxSize);
         const resized = size[0] !== meta.width || size[1] !== meta.height;
         // Encode from the decoded (and resized) pixels: one decode per texture. Opaque images
-        // lose the alpha channel that decoding added, so that WebP stores none.
-        const raster = await decodeReference(size);
-        const pipeline = () => {
-          const image = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 4 } });
-          return meta.hasAlpha ? image : image.removeAlpha();
-        };
+        // decode to RGB, so that WebP stores no alpha (and a quarter less is held and compared).
+        const raster = await decodeReference(size, meta.hasAlpha ? 4 : 3);
+        const pipeline = () => sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } });
         const candidates: { bytes: Uint8Array; mime: string; kept: boolean }[] = [];
         const webpBytes = await pipeline().webp({ quality: webp.quality, effort: webp.effort }).toBuffer();
         candidates.push({ bytes: new Uint8Array(webpBytes), mime: 'image/webp', kept: false });
@@ -228,7 +236,7 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
             psnr: null,
             kept: best.kept,
           },
-          ...(measure && !best.kept ? { measure: async () => psnr(raster.data, (await decodeRgba(sharp, best.bytes)).data) } : {}),
+          ...(measure && !best.kept ? { measure: async () => psnrOf(raster, await decodeRgba(sharp, best.bytes, undefined, undefined, raster.channels)) } : {}),
         };
       }
 
