@@ -11,7 +11,10 @@ export function psnr(a: Uint8Array, b: Uint8Array, alpha = false): number | null
   return sumToPsnr(sumRgba(a, b, alpha), a.length / 4, alpha ? 4 : 3);
 }
 
-/** PSNR in dB of two RGB images (3 bytes a pixel) of the same size; `null` when identical. @internal */
+/**
+ * PSNR in dB of two RGB images (3 bytes a pixel) of the same size; `null` when identical. The
+ * sum is unrolled and blocked like the RGBA one's. @internal
+ */
 export function psnrRgb(a: Uint8Array, b: Uint8Array): number | null {
   checkPair(a, b, 3);
   const BLOCK = 3 * 8192;
