@@ -60,12 +60,12 @@ function parseJson(text: string, what: string): Record<string, unknown> {
   return json as Record<string, unknown>;
 }
 
-/** Splits a GLB into its JSON and BIN chunks, checking every length against the bytes present. */
 /** Whether `bytes` start with the GLB magic. */
 function isGlb(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === GLB_MAGIC;
 }
 
+/** Splits a GLB into its JSON and BIN chunks, checking every length against the bytes present. */
 function parseGlb(bytes: Uint8Array): { json: Record<string, unknown>; bin: Uint8Array | undefined } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 12) fail('truncated_glb', `truncated GLB: ${bytes.byteLength} bytes, shorter than the 12-byte header`);
@@ -309,7 +309,8 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 
 /**
  * Reads a `.glb` or a `.gltf` with the external buffers and images it names (relative to its
- * folder; a GLB may name some too). Returns GLB bytes alone when there is nothing else to read. A file that cannot be read, the input or one the glTF names, fails with
+ * folder; a GLB may name some too). Returns GLB bytes alone when there is nothing else to read.
+ * A file that cannot be read, the input or one the glTF names, fails with
  * `missing_resource`, and so do a URL (`https://…`: only local files are read) and, with
  * `root`, a path outside that folder. Bad arguments throw `KilnValidationError`. A path
  * written with backslashes (`textures\wood.png`, as some Windows exporters do) is also tried
