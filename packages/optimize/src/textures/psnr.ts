@@ -8,29 +8,13 @@ import { KilnValidationError } from '@kiln/manifest';
  */
 export function psnr(a: Uint8Array, b: Uint8Array, alpha = false): number | null {
   checkPair(a, b, 4);
-  return sumToPsnr(sumRgba(a, b, alpha), a.length / 4, alpha ? 4 : 3);
+  return toPsnr(sumSquares(a, b, 4, alpha), a.length / 4, alpha ? 4 : 3);
 }
 
-/**
- * PSNR in dB of two RGB images (3 bytes a pixel) of the same size; `null` when identical. The
- * sum is unrolled and blocked like the RGBA one's. @internal
- */
+/** PSNR in dB of two RGB images (3 bytes a pixel) of the same size; `null` when identical. @internal */
 export function psnrRgb(a: Uint8Array, b: Uint8Array): number | null {
   checkPair(a, b, 3);
-  const BLOCK = 3 * 8192;
-  let sum = 0;
-  for (let start = 0; start < a.length; start += BLOCK) {
-    const end = Math.min(a.length, start + BLOCK);
-    let block = 0;
-    for (let i = start; i < end; i += 3) {
-      const d0 = (a[i] as number) - (b[i] as number);
-      const d1 = (a[i + 1] as number) - (b[i + 1] as number);
-      const d2 = (a[i + 2] as number) - (b[i + 2] as number);
-      block += d0 * d0 + d1 * d1 + d2 * d2;
-    }
-    sum += block;
-  }
-  return sumToPsnr(sum, a.length / 3, 3);
+  return toPsnr(sumSquares(a, b, 3, false), a.length / 3, 3);
 }
 
 function checkPair(a: Uint8Array, b: Uint8Array, channels: 3 | 4): void {
@@ -39,21 +23,22 @@ function checkPair(a: Uint8Array, b: Uint8Array, channels: 3 | 4): void {
   throw new KilnValidationError(`psnr: ${message}`, [{ path: a.length !== b.length ? 'b' : 'a', message }]);
 }
 
-function sumToPsnr(sum: number, pixels: number, channels: number): number | null {
+function toPsnr(sum: number, pixels: number, channels: number): number | null {
   if (sum === 0) return null;
   const mse = sum / (pixels * channels);
   return Math.round(10 * Math.log10((255 * 255) / mse) * 100) / 100;
 }
 
-function sumRgba(a: Uint8Array, b: Uint8Array, alpha: boolean): number {
+/** Σ (a − b)² over the first three channels of each `stride`-byte pixel, and the fourth with `alpha`. */
+function sumSquares(a: Uint8Array, b: Uint8Array, stride: 3 | 4, alpha: boolean): number {
   // Channels unrolled, summed in blocks small enough for an exact small-integer sum: about twice
   // as fast as a loop over channels (a 2048² texture in ~20 ms instead of ~50 ms).
-  const BLOCK = 4 * 8192; // 8192 pixels × 4 × 255² < 2^31
+  const BLOCK = stride * 8192; // 8192 pixels × 4 × 255² < 2^31
   let sum = 0;
   for (let start = 0; start < a.length; start += BLOCK) {
     const end = Math.min(a.length, start + BLOCK);
     let block = 0;
-    for (let i = start; i < end; i += 4) {
+    for (let i = start; i < end; i += stride) {
       const d0 = (a[i] as number) - (b[i] as number);
       const d1 = (a[i + 1] as number) - (b[i + 1] as number);
       const d2 = (a[i + 2] as number) - (b[i + 2] as number);
