@@ -39,7 +39,6 @@ export interface ParsedInput {
 /** Texture extensions that give a texture its image in place of `source`, as glTF Transform reads them. */
 const SOURCE_EXTENSIONS = ['EXT_texture_webp', 'EXT_texture_avif', 'KHR_texture_basisu'];
 
-
 /** Extension names glTF Transform (and so Kiln) can read and write. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = Object.freeze(ALL_EXTENSIONS.map((e) => e.EXTENSION_NAME).sort());
 

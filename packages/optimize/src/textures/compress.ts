@@ -71,11 +71,19 @@ const CODEC_BY_MIME: Record<string, TextureCodec> = {
   'image/avif': 'avif',
 };
 
-/**
- * @internal Decodes to 8-bit sRGB-interpreted RGBA (or RGB, for `channels: 3`), optionally
- * resampled (lanczos3) to `size`.
- */
-export async function decodeRgba(sharp: Sharp, bytes: Uint8Array, size?: [number, number], original?: [number, number], channels: 3 | 4 = 4): Promise<Raster> {
+/** How {@link decodeRaster} decodes. */
+interface DecodeOptions {
+  /** Resample (lanczos3) to this size, when it differs from `original`. */
+  size?: [number, number];
+  /** The image's own size, when known (saves a resample to the same size). */
+  original?: [number, number];
+  /** RGBA (default) or RGB. */
+  channels?: 3 | 4;
+}
+
+/** @internal Decodes to 8-bit sRGB-interpreted RGBA, or RGB with `channels: 3`. */
+export async function decodeRaster(sharp: Sharp, bytes: Uint8Array, options: DecodeOptions = {}): Promise<Raster> {
+  const { size, original, channels = 4 } = options;
   let image = sharp(bytes);
   if (size && (!original || size[0] !== original[0] || size[1] !== original[1])) image = image.resize(size[0], size[1], { fit: 'fill', kernel: 'lanczos3' });
   image = image.toColourspace('srgb');
@@ -176,7 +184,7 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
 
       const decodeReference = async (size: [number, number], channels: 3 | 4 = 4): Promise<Raster> => {
         try {
-          return await decodeRgba(sharp, source, size, [meta.width, meta.height], channels);
+          return await decodeRaster(sharp, source, { size, original: [meta.width, meta.height], channels });
         } catch (error) {
           throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
         }
@@ -236,7 +244,7 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
             psnr: null,
             kept: best.kept,
           },
-          ...(measure && !best.kept ? { measure: async () => psnrOf(raster, await decodeRgba(sharp, best.bytes, undefined, undefined, raster.channels)) } : {}),
+          ...(measure && !best.kept ? { measure: async () => psnrOf(raster, await decodeRaster(sharp, best.bytes, { channels: raster.channels })) } : {}),
         };
       }
 
