@@ -13,7 +13,7 @@ import type {} from './browser/page.js';
 import { prepareApp, startAppServer, type AppServer } from './helpers/app.js';
 import { browserMissing, launchBrowser, openPage, type PageLog } from './helpers/browser.js';
 import { startChaosProxy, type ChaosProxy } from './helpers/chaos.js';
-import { checker, encodePng, uvSphere } from './fixtures/generate.js';
+import { checker, encodePng, spherePrimitive, uvSphere } from './fixtures/generate.js';
 import { ensureFixtures } from './helpers/fixtures.js';
 import { startAssetStack, type AssetStack } from './helpers/stack.js';
 
@@ -717,14 +717,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     const io = new NodeIO();
     const doc = new Document();
     const buffer = doc.createBuffer();
-    const sphere = uvSphere(32);
-    const prim = doc
-      .createPrimitive()
-      .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(sphere.positions).setBuffer(buffer))
-      .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(sphere.normals).setBuffer(buffer))
-      .setAttribute('TEXCOORD_0', doc.createAccessor().setType('VEC2').setArray(sphere.uvs).setBuffer(buffer))
-      .setIndices(doc.createAccessor().setType('SCALAR').setArray(sphere.indices).setBuffer(buffer))
-      .setMaterial(doc.createMaterial('checker').setBaseColorTexture(doc.createTexture('checker').setImage(encodePng(64, 64, checker(64))).setMimeType('image/png').setURI('checker texture.png')));
+    const prim = spherePrimitive(doc, buffer, uvSphere(32)).setMaterial(doc.createMaterial('checker').setBaseColorTexture(doc.createTexture('checker').setImage(encodePng(64, 64, checker(64))).setMimeType('image/png').setURI('checker texture.png')));
     doc.createScene().addChild(doc.createNode('sphere').setMesh(doc.createMesh().addPrimitive(prim)));
     const { json, resources } = await io.writeJSON(doc, { format: Format.GLTF, basename: 'sphere' });
     (json.images ?? [])[0] = { ...json.images?.[0], uri: 'checker%20texture.png' }; // percent-encoded, as a URI must be
