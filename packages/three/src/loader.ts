@@ -21,6 +21,7 @@ import { buildLod, type KilnLod, type LoadLodOptions } from './lod.js';
 import { parseModel, type ModelTemplate } from './model.js';
 import {
   checkLoaderOptions,
+  checkPreloadOptions,
   defaultMaxWorkers,
   KILN_LOADER_DEFAULTS,
   resolveRetry,
@@ -194,9 +195,12 @@ export class KilnLoader {
    * Warms up before the first asset: fetches the manifest (with `manifestUrl`), downloads the
    * Draco decoder and Basis transcoder, starts their workers up to the limits, loads the meshopt
    * decoder, and (with `environment: true`) compiles the PMREM shader.
+   *
+   * @throws {@link @kiln/manifest!KilnValidationError | KilnValidationError} for options that are not booleans, or a `signal` that is not an `AbortSignal`.
    */
   async preload(options: PreloadOptions = {}): Promise<void> {
     this.assertUsable('preload');
+    checkPreloadOptions(options);
     const tasks: Promise<unknown>[] = [];
     const manifest = this.manifestUrl !== undefined || this.manifest !== undefined ? this.getManifest(options.signal) : undefined;
     if (options.decoders ?? true) tasks.push(raceAbort(this.decoders.warm(), options.signal, 'preload'));

@@ -163,6 +163,26 @@ export function checkLoaderOptions(options: KilnLoaderOptions): void {
   }
 }
 
+/**
+ * Validates the options of `preload()`; throws a KilnValidationError naming each problem
+ * (`environment: 'yes'` would otherwise quietly compile nothing). @internal
+ */
+export function checkPreloadOptions(options: unknown): void {
+  const issues: ValidationIssue[] = [];
+  if (typeof options !== 'object' || options === null) issues.push({ path: '', message: 'must be an object' });
+  else {
+    const o = options as Record<string, unknown>;
+    for (const name of ['decoders', 'environment'] as const) {
+      if (o[name] !== undefined && typeof o[name] !== 'boolean') issues.push({ path: name, message: 'must be a boolean' });
+    }
+    if (o['signal'] !== undefined && !(o['signal'] instanceof AbortSignal)) issues.push({ path: 'signal', message: 'must be an AbortSignal' });
+  }
+  if (issues.length > 0) {
+    const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
+    throw new KilnValidationError(`preload: invalid options: ${summary}`, issues);
+  }
+}
+
 /** Merges retry options over the defaults, ignoring `undefined`. @internal */
 export function resolveRetry(retry: RetryOptions | undefined): Required<RetryOptions> {
   return {

@@ -8,7 +8,7 @@ import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
 import { download, looksPresigned, type NetContext } from '../src/fetch.js';
 import { looksLikeDecoderFile } from '../src/decoders.js';
 import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
-import { checkLoaderOptions, type KilnLoaderOptions } from '../src/options.js';
+import { checkLoaderOptions, checkPreloadOptions, type KilnLoaderOptions } from '../src/options.js';
 import { ProgressTracker, type KilnProgress } from '../src/progress.js';
 
 function net(fetch: NetContext['fetch'], retries = 3): NetContext {
@@ -302,5 +302,25 @@ describe('createKilnLoader options', () => {
     expect(issues({ precompile: null })).toEqual(['precompile.scene']);
     expect(issues({ precompile: { scene: { isScene: true }, camera: {} } })).toEqual(['precompile.camera']);
     expect(issues({ maxWorkers: 1, decoderPath: '', renderer: {} })).toEqual(['renderer', 'decoderPath', 'maxWorkers']);
+  });
+});
+
+describe('preload options', () => {
+  const issues = (options: unknown) => {
+    try {
+      checkPreloadOptions(options);
+      return [];
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'KilnValidationError', code: 'invalid_input' });
+      expect((error as Error).message).toMatch(/^preload: invalid options: /);
+      return (error as { issues: { path: string }[] }).issues.map((issue) => issue.path);
+    }
+  };
+
+  it('accepts booleans and a signal, and names every bad option', () => {
+    expect(issues({})).toEqual([]);
+    expect(issues({ decoders: false, environment: true, signal: new AbortController().signal })).toEqual([]);
+    expect(issues({ environment: 'yes', decoders: 1, signal: {} })).toEqual(['decoders', 'environment', 'signal']);
+    expect(issues(null)).toEqual(['']);
   });
 });

@@ -544,10 +544,11 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
       asset.release();
       loader.dispose();
       const asked = kt.loader({ manifestUrl, decoderPath: decoders });
+      const badOption = await asked.preload({ environment: 'yes' as never }).then(() => null, kt.errorInfo);
       await asked.preload({ decoders: false, environment: true });
       const pmremAsked = pmremPrograms();
       asked.dispose();
-      return { afterPreload, afterLoad, pmremBefore, pmremAfterPreload, pmremAsked, pmremAfterDispose: pmremPrograms() };
+      return { afterPreload, afterLoad, pmremBefore, pmremAfterPreload, pmremAsked, pmremAfterDispose: pmremPrograms(), badOption };
     }, env);
     expect(result.afterPreload).toBe(4);
     expect(result.afterLoad).toBe(4);
@@ -555,6 +556,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.pmremAfterPreload, 'preload() compiles no PMREM shader unless asked').toBe(0);
     expect(result.pmremAsked, 'preload({ environment: true }) compiles it').toBe(1);
     expect(result.pmremAfterDispose).toBe(0);
+    expect(result.badOption).toMatchObject({ name: 'KilnValidationError', code: 'invalid_input', message: 'preload: invalid options: environment: must be a boolean' });
     // The gzip copies, each once: 335 KB on the wire instead of 835 KB.
     const decoderFiles = app.log.filter((path) => path.startsWith('/decoders/')).sort();
     expect(decoderFiles).toEqual(['/decoders/basis/basis_transcoder.js.gz', '/decoders/basis/basis_transcoder.wasm.gz', '/decoders/draco/draco_decoder.wasm.gz', '/decoders/draco/draco_wasm_wrapper.js.gz']);
