@@ -73,6 +73,8 @@ describe('kiln optimize: usage errors exit 2 with one line and write nothing', (
     [['optimize', 'a.glb', '--lods', '0.25,0.5'], 'kiln optimize: --lods must be strictly decreasing, got "0.25,0.5" (see kiln optimize --help)'],
     [['optimize', 'a.glb', '--max-triangles', '-3'], 'kiln optimize: --max-triangles needs a value (write --max-triangles=VALUE for a value starting with "-") (see kiln optimize --help)'],
     [['optimize', 'a.glb', '--max-triangles=-3'], 'kiln optimize: --max-triangles must be a positive integer, got "-3" (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--budget-error', '0'], 'kiln optimize: --budget-error must be a number in (0, 1], such as 0.02, got "0" (see kiln optimize --help)'],
+    [['optimize', 'a.glb', '--lod-error', 'x'], 'kiln optimize: --lod-error must be a number in (0, 1], such as 0.02, got "x" (see kiln optimize --help)'],
     [['optimize', 'a.glb', 'b.glb', '-o', 'one.glb'], 'kiln optimize: no such file or folder: b.glb (see kiln optimize --help)'],
     [['optimize', 'missing.glb'], 'kiln optimize: no such file or folder: missing.glb (see kiln optimize --help)'],
     [['optimize', 'models/*.glb'], 'kiln optimize: no .glb or .gltf file matches models/*.glb (see kiln optimize --help)'],
@@ -164,12 +166,34 @@ describe('kiln optimize: bad input exits 1 with one clear line, no stack trace, 
     const failed = await kiln('optimize', 'cube.glb', '--max-triangles', '4', '--quiet');
     expect(failed.code).toBe(EXIT.failure);
     expect(failed.stderr).toMatch(/^kiln optimize: cube\.glb: triangle budget 4 unreachable: 12 triangles .* \[budget_unreachable\]\n$/);
+    // The way out is named as this command spells it, not only as the API option.
+    expect(failed.stderr).toContain('--budget-error');
+    expect(failed.stderr).toContain('--allow-over-budget');
     expect(await files()).toEqual(['cube.glb']);
     const warned = await kiln('optimize', 'cube.glb', '--max-triangles', '4', '--allow-over-budget', '--json', '--quiet');
     expect(warned.code).toBe(EXIT.ok);
     const [result] = JSON.parse(warned.stdout);
     expect(result.report.budget).toMatchObject({ maxTriangles: 4, triangles: 12, met: false });
     expect(result.report.warnings[0]).toMatch(/^triangle budget 4 unreachable/);
+  });
+
+  it('--lod-error sets the LOD error bound, which the warning about a stalled level names', async () => {
+    await writeFile(join(dir, 'cube.glb'), await toGlb(cubeDocument()));
+    const result = await kiln('optimize', 'cube.glb', '--lods', '0.5', '--lod-error', '0.002', '--json', '--quiet');
+    expect(result.code).toBe(EXIT.ok);
+    const [report] = JSON.parse(result.stdout);
+    expect(report.report.warnings).toEqual([expect.stringMatching(/^LOD 1 \(ratio 0\.5\) stalled at 12 triangles .* at the error bound 0\.002: /)]);
+  });
+
+  it('--budget-error lets the budget simplify further', async () => {
+    await writeFile(join(dir, 'sphere.glb'), await toGlb(sphereDocument(64, 32)));
+    const strict = await kiln('optimize', 'sphere.glb', '--max-triangles', '200', '--quiet');
+    expect(strict.code).toBe(EXIT.failure);
+    const loose = await kiln('optimize', 'sphere.glb', '--max-triangles', '200', '--budget-error', '0.5', '--json', '--quiet');
+    expect(loose.code).toBe(EXIT.ok);
+    const [result] = JSON.parse(loose.stdout);
+    expect(result.report.budget).toMatchObject({ maxTriangles: 200, met: true, errorBound: 0.5 });
+    expect(result.report.after.triangles).toBeLessThanOrEqual(200);
   });
 });
 

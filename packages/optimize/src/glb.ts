@@ -5,13 +5,21 @@ export const CHUNK_JSON = 0x4e4f534a;
 export const CHUNK_BIN = 0x004e4942;
 
 /**
+ * @internal The JSON chunk of a GLB. The GLB is glTF Transform's own output, so its layout is
+ * trusted (`input.ts` checks inputs).
+ */
+export function readGlbJson<T>(glb: Uint8Array): T {
+  const jsonLength = new DataView(glb.buffer, glb.byteOffset, glb.byteLength).getUint32(12, true);
+  return JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength))) as T;
+}
+
+/**
  * @internal Rewrites a GLB's JSON chunk with `edit`, keeping every other chunk byte for byte.
- * The GLB is glTF Transform's own output, so its layout is trusted (`input.ts` checks inputs).
+ * Like {@link readGlbJson}, for glTF Transform's own output.
  */
 export function editGlbJson<T>(glb: Uint8Array, edit: (json: T) => void): Uint8Array {
-  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
-  const jsonLength = view.getUint32(12, true);
-  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength))) as T;
+  const jsonLength = new DataView(glb.buffer, glb.byteOffset, glb.byteLength).getUint32(12, true);
+  const json = readGlbJson<T>(glb);
   edit(json);
   const text = new TextEncoder().encode(JSON.stringify(json));
   const padded = Math.ceil(text.byteLength / 4) * 4;

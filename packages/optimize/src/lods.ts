@@ -73,6 +73,26 @@ export function lodDescriptor(lods: readonly LodResult[], radius: number, option
 }
 
 /**
+ * A level reaching more than this many times its requested ratio is reported as short of it (the
+ * simplifier lands at or just under its target unless the error bound stops it).
+ */
+const SHORTFALL = 1.1;
+
+/**
+ * @internal What to warn about one LOD level, or null: a level that stalled (no fewer triangles
+ * than the level before: left out of the descriptor), or one that stopped well short of its
+ * ratio at the error bound (kept, but the warning says how little it saves over the level before).
+ */
+export function lodWarning(lod: LodResult, previousTriangles: number, lodError: number): string | null {
+  const reached = `${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0)`;
+  const hint = 'a larger error bound (lodError; kiln optimize --lod-error) may go further';
+  if (!lod.distinct) return `LOD ${lod.level} (ratio ${lod.requestedRatio}) stalled at ${reached} at the error bound ${lodError}: not in the LOD descriptor; ${hint}`;
+  if (lod.achievedRatio <= lod.requestedRatio * SHORTFALL) return null;
+  const saved = previousTriangles - lod.triangles;
+  return `LOD ${lod.level} (ratio ${lod.requestedRatio}) reached only ${reached} at the error bound ${lodError}, ${saved} triangle${saved === 1 ? '' : 's'} fewer than LOD ${lod.level - 1}; ${hint}`;
+}
+
+/**
  * Turns a LOD descriptor into the manifest's `asset.lods`, given the storage key (and optional
  * URL) each level was uploaded to.
  */

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Document, Mesh, NodeIO } from '@gltf-transform/core';
-import { cloneDocument } from '@gltf-transform/functions';
+import { cloneDocument, unpartition } from '@gltf-transform/functions';
 import { OptimizeError, throwIfAborted } from './errors.js';
 import { loadDeps, type OptimizeDeps } from './deps.js';
-import { countTriangles, primitiveTriangles } from './geometry/count.js';
+import { countTriangles, primitiveTriangles, writtenTriangles } from './geometry/count.js';
 import { geometryCodec } from './geometry/codec.js';
 import { simplifyDocument } from './geometry/simplify.js';
 import { keepingPrune, optimizeTransforms } from './pipeline.js';
@@ -12,7 +12,7 @@ import { runStages } from './run-stages.js';
 import { parseInput, SUPPORTED_EXTENSIONS, type OptimizeInput, type ParsedInput } from './input.js';
 import { createIO } from './io.js';
 import { toGltfTransformLogger } from './logger.js';
-import { lodDescriptor, sceneRadius, type LodDescriptorEntry, type LodResult } from './lods.js';
+import { lodDescriptor, lodWarning, sceneRadius, type LodDescriptorEntry, type LodResult } from './lods.js';
 import { isDocument, resolveOptions, type OptimizeOptions, type ResolvedOptions } from './options.js';
 import type { OptimizeStage } from './progress.js';
 import type { AssetSize, BudgetReport, LodReport, MeshReport, OptimizeReport, StageReport, TextureReport } from './report.js';
@@ -22,6 +22,7 @@ import { createKtx2Pool } from './textures/ktx2-pool.js';
 import type { Ktx2Encoder } from './textures/types.js';
 import { addedIssues, type ValidationSummary } from './validate.js';
 import { assertChannelSamplers, dropPositionless } from './read-checks.js';
+import { readGlbJson } from './glb.js';
 import { writeGlb } from './write-glb.js';
 import { startValidatorThread, type ValidatorThread } from './validator-thread.js';
 
@@ -118,7 +119,8 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
   let document: Document | null = null;
   const label = `optimize(${o.name})`;
   throwIfAborted(o.signal, label);
-  const stage = async <T>(name: OptimizeStage, fn: () => Promise<T> | T): Promise<T> => {
+  /** Runs one stage and reports it; `written` counts the triangles of a stage that writes a file. */
+  const stage = async <T>(name: OptimizeStage, fn: () => Promise<T> | T, written?: (value: T) => number): Promise<T> => {
     throwIfAborted(o.signal, label); // every stage is a boundary the signal stops at
     o.onProgress({ type: 'stage', stage: name, state: 'start' });
     const entry: StageReport = { stage: name, ms: 0, triangles: 0 };
@@ -128,7 +130,8 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     if (name === 'textures' && document) entry.triangles = countTriangles(document);
     const value = await fn();
     entry.ms = Math.round((performance.now() - t) * 10) / 10;
-    if (name !== 'textures') entry.triangles = document && name !== 'validate-input' ? countTriangles(document) : 0;
+    if (written) entry.triangles = written(value);
+    else if (name !== 'textures') entry.triangles = document && name !== 'validate-input' ? countTriangles(document) : 0;
     o.onProgress({ type: 'stage', stage: name, state: 'end', ms: entry.ms });
     return value;
   };
@@ -161,6 +164,8 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
         // errors.
         for (const message of dropPositionless(document, parsed?.jsonDoc.json)) warn(message);
         assertChannelSamplers(document);
+        // The output is one GLB, with one buffer (see writeGlb): merged once here, for every write.
+        if (document.getRoot().listBuffers().length > 1) await document.transform(unpartition());
       } catch (error) {
         throw invalidGltf(error, await validationBefore.catch(() => null));
       }
@@ -189,21 +194,29 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     // The pipeline: cleanup, budget, textures, geometry codec, one stage each.
     const { budget, meshErrors, textureReports, lodBase } = await runPipeline(doc, o, deps, stage, warn);
 
-    const glb = await stage('write', () => writeGlb(io, doc));
-    const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: countTriangles(doc) };
+    const glb = await stage('write', () => writeGlb(io, doc), (bytes) => writtenTriangles(readGlbJson(bytes)).total);
+    const written = writtenTriangles(readGlbJson(glb));
+    const after: AssetSize = { bytes: glb.byteLength, textureBytes: imageBytes(doc), geometryBytes: 0, triangles: written.total };
     after.geometryBytes = after.bytes - after.textureBytes;
 
-    const validation = await checkValidation(o, await validationBefore, validator && (() => stage('validate-output', () => validator.validate(glb, { uri: o.name }))), warn);
+    if (after.bytes > before.bytes && o.geometry === 'meshopt' && extensionsBefore.includes('KHR_draco_mesh_compression')) {
+      warn(
+        `the output (${after.bytes} B) is larger than the input (${before.bytes} B): the input's Draco geometry was re-encoded with meshopt, which is meant to be served gzip- or Brotli-compressed and is larger without it; geometry: 'draco' (--geometry draco) keeps Draco`,
+      );
+    }
+    const validateOutput = validator && (() => stage('validate-output', () => validator.validate(glb, { uri: o.name }), () => written.total));
+    const validation = await checkValidation(o, await validationBefore, validateOutput, warn);
 
     // LODs.
     const lods: LodResult[] = [];
     const lodReports: LodReport[] = [];
     if (lodBase) {
-      const baseTriangles = countTriangles(lodBase);
       for (const [i, ratio] of o.lods.entries()) {
         const level = i + 1;
-        const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, baseTriangles, o, deps, io, lods[lods.length - 1]?.triangles ?? baseTriangles, validator));
-        if (!lod.distinct) warn(`LOD ${level} (ratio ${ratio}) stalled at ${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0) at the error bound ${o.lodError}: not in the LOD descriptor`);
+        const previous = lods[lods.length - 1]?.triangles ?? after.triangles;
+        const { lod, report } = await stage(`lod${level}`, () => buildLod(lodBase, level, ratio, after.triangles, o, deps, io, previous, validator), (built) => built.lod.triangles);
+        const warning = lodWarning(lod, previous, o.lodError);
+        if (warning) warn(warning);
         lods.push(lod);
         lodReports.push(report);
       }
@@ -215,7 +228,8 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
       .listMeshes()
       .map((mesh, i) => {
         const name = mesh.getName() || `mesh ${i}`;
-        return { name, trianglesBefore: meshesBefore.find((m) => m.name === name)?.triangles ?? 0, triangles: countTrianglesOfMesh(mesh), error: meshErrors.get(name) ?? 0 };
+        // The document writes its meshes in this order: the file's count, as for `after`.
+        return { name, trianglesBefore: meshesBefore.find((m) => m.name === name)?.triangles ?? 0, triangles: written.perMesh[i] ?? 0, error: meshErrors.get(name) ?? 0 };
       });
 
     const report: OptimizeReport = {
@@ -355,7 +369,7 @@ async function buildLod(
   await doc.transform(keepingPrune(o.pruneAttributes, o.flatten));
   await doc.transform(geometryCodec({ codec: o.geometry, meshoptEncoder: deps.meshoptEncoder }));
   const glb = await writeGlb(io, doc);
-  const triangles = countTriangles(doc);
+  const triangles = writtenTriangles(readGlbJson(glb)).total;
   const achievedRatio = baseTriangles > 0 ? Math.round((triangles / baseTriangles) * 10000) / 10000 : 1;
   const distinct = triangles < previousTriangles;
   let validation: LodReport['validation'] = null;

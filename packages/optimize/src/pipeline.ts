@@ -1,4 +1,4 @@
-import type { Document, Transform } from '@gltf-transform/core';
+import { PropertyType, type Document, type Transform } from '@gltf-transform/core';
 import type { Transform as TextureTransform } from '@gltf-transform/extensions';
 import { createTransform, dedup, flatten, listTextureInfoByMaterial, prune, resample, weld } from '@gltf-transform/functions';
 import { geometryCodec } from './geometry/codec.js';
@@ -57,6 +57,20 @@ function hasTexCoordOverride(document: Document): boolean {
 }
 
 /**
+ * weld, then drop the accessors it left without a user. glTF Transform 4.5's `compactPrimitive`
+ * clones an accessor once per attribute that uses it, so where one accessor serves two attributes
+ * of a primitive (dedup joins identical ones: a unit sphere's POSITION and NORMAL, a TEXCOORD_1
+ * copied from TEXCOORD_0) the second clone stays on the root, unused, and the writer stores its
+ * data (with Draco or no geometry codec; meshopt's quantize prunes it).
+ */
+function weldLeavingNoOrphans(): Transform {
+  const orphans = prune({ propertyTypes: [PropertyType.ACCESSOR], keepAttributes: true, keepIndices: true, keepLeaves: true, keepSolidTextures: true, keepExtras: true });
+  return createTransform('weld', async (document: Document) => {
+    await document.transform(weld(), orphans);
+  });
+}
+
+/**
  * The cleanup every run starts with: dedup, prune (see {@link keepingPrune}), weld, resample.
  * Lossless except resample's 1e-4 tolerance on redundant keyframes.
  */
@@ -66,7 +80,7 @@ export function cleanupTransforms(options: { pruneAttributes?: boolean; flatten?
     // glTF Transform's flatten leaves skinned and animated nodes where they are.
     ...(options.flatten ? [{ stage: 'flatten' as const, transform: flatten() }] : []),
     { stage: 'prune', transform: keepingPrune(options.pruneAttributes, options.flatten, options.onWarning) },
-    { stage: 'weld', transform: weld() },
+    { stage: 'weld', transform: weldLeavingNoOrphans() },
     { stage: 'resample', transform: resample({ cleanup: false }) },
   ];
 }

@@ -1,4 +1,5 @@
 import type { Document, NodeIO } from '@gltf-transform/core';
+import { cloneDocument, unpartition } from '@gltf-transform/functions';
 import { editGlbJson } from './glb.js';
 
 /**
@@ -6,8 +7,17 @@ import { editGlbJson } from './glb.js';
  * glTF schema: it writes a scene without nodes as `"nodes": []`, which the validator reports as
  * an EMPTY_ENTITY error (a material library has such a scene, and so has a model whose only
  * nodes `flatten` dropped). The property is omitted instead, as the schema allows.
+ *
+ * A GLB holds one buffer, and glTF Transform refuses to write more ("GLB must have 0–1 buffers"):
+ * a document with several (a .gltf may name several .bin files) is written from a copy whose
+ * buffers are merged, and `doc` is left as it is. `optimize` merges its own copy after reading.
  */
 export async function writeGlb(io: NodeIO, doc: Document): Promise<Uint8Array> {
+  if (doc.getRoot().listBuffers().length > 1) {
+    const merged = cloneDocument(doc);
+    merged.setLogger(doc.getLogger());
+    return writeGlb(io, await merged.transform(unpartition()));
+  }
   const glb = await io.writeBinary(doc);
   const emptyScene = doc
     .getRoot()

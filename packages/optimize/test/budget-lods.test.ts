@@ -1,7 +1,7 @@
 import { AssetSchema, LodVariantSchema } from '@kiln/manifest';
 import { describe, expect, it } from 'vitest';
 import { countTriangles, optimize, OptimizeError, toManifestLods } from '../src/index.js';
-import { cubeDocument, pbrDocument, SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
+import { cubeData, cubeDocument, pbrDocument, SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
 import { glbJson, readGlb } from './helpers/read.js';
 
 const SHA = 'a'.repeat(64);
@@ -122,5 +122,35 @@ describe('LODs', () => {
     expect(lodDescriptor).toEqual([]);
     expect(report.warnings).toHaveLength(2);
     expect(report.warnings[0]).toMatch(/^LOD 1 \(ratio 0\.5\) stalled at 12 triangles \(100\.0% of LOD0\)/);
+  });
+
+  it('warns about a level that stops well short of its ratio, and says how little it saves', async () => {
+    // A sphere (simplifies) beside 40 copies of a cube (does not): half the triangles cannot go.
+    const doc = sphereDocument();
+    const data = cubeData();
+    const buffer = doc.getRoot().listBuffers()[0]!;
+    const accessor = (type: 'VEC3' | 'SCALAR', array: Float32Array | Uint32Array) => doc.createAccessor().setType(type).setArray(array).setBuffer(buffer);
+    const cube = doc.createMesh('cube').addPrimitive(
+      doc
+        .createPrimitive()
+        .setAttribute('POSITION', accessor('VEC3', new Float32Array(data.positions)))
+        .setAttribute('NORMAL', accessor('VEC3', new Float32Array(data.normals)))
+        .setIndices(accessor('SCALAR', new Uint32Array(data.indices))),
+    );
+    const scene = doc.getRoot().listScenes()[0]!;
+    for (let i = 0; i < 40; i++) scene.addChild(doc.createNode(`cube_${i}`).setMesh(cube).setTranslation([i * 3, 5, 0]));
+    const { lods, lodDescriptor, report } = await optimize(await toGlb(doc), { lods: [0.5, 0.25] });
+    expect(report.after.triangles).toBe(SPHERE_TRIANGLES + 40 * 12);
+    expect(lods.map((l) => [l.triangles, l.distinct])).toEqual([
+      [SPHERE_TRIANGLES / 2 + 480, true],
+      [SPHERE_TRIANGLES / 4 + 480, true],
+    ]);
+    expect(lodDescriptor).toHaveLength(2); // short of the ratio, still coarser: kept
+    expect(report.warnings).toEqual([
+      'LOD 1 (ratio 0.5) reached only 960 triangles (66.7% of LOD0) at the error bound 0.05, 480 triangles fewer than LOD 0; a larger error bound (lodError; kiln optimize --lod-error) may go further',
+      'LOD 2 (ratio 0.25) reached only 720 triangles (50.0% of LOD0) at the error bound 0.05, 240 triangles fewer than LOD 1; a larger error bound (lodError; kiln optimize --lod-error) may go further',
+    ]);
+    // Levels that reach their ratio say nothing.
+    expect((await optimize(await toGlb(sphereDocument(64, 32)), { lods: [0.5, 0.25] })).report.warnings).toEqual([]);
   });
 });

@@ -170,6 +170,35 @@ describe('a texture without an image', () => {
   });
 });
 
+describe('several buffers', () => {
+  /** The sphere with its indices moved to a second buffer (a .gltf may name several .bin files). */
+  function twoBufferSphere() {
+    const doc = sphereDocument();
+    const second = doc.createBuffer('indices');
+    doc.getRoot().listMeshes()[0]!.listPrimitives()[0]!.getIndices()!.setBuffer(second);
+    return doc;
+  }
+
+  it('a .gltf with two .bin files comes out as one GLB (which allows one buffer)', async () => {
+    const files = await toGltfFiles(twoBufferSphere());
+    expect(JSON.parse(new TextDecoder().decode(files.gltf)).buffers).toHaveLength(2);
+    for (const geometry of ['meshopt', 'draco', 'none'] as const) {
+      const { glb, report } = await optimize(files, { geometry, lods: [0.5] });
+      expect(glbJson(glb)['buffers']).toHaveLength(geometry === 'meshopt' ? 2 : 1); // meshopt adds its fallback buffer
+      expect(report.after.triangles).toBe(SPHERE_TRIANGLES);
+      expect(report.validation.after).toMatchObject({ errors: 0, warnings: 0 });
+    }
+  });
+
+  it('a Document with two buffers is written, and the caller\'s Document keeps both', async () => {
+    const doc = twoBufferSphere();
+    const { report } = await optimize(doc, { geometry: 'none' });
+    expect(report.after.triangles).toBe(SPHERE_TRIANGLES);
+    expect(report.before.bytes).toBeGreaterThan(0);
+    expect(doc.getRoot().listBuffers()).toHaveLength(2);
+  });
+});
+
 describe('readInputFile: resources of a .gltf (or .glb) on disk', () => {
   let dir: string;
   beforeAll(async () => {

@@ -34,7 +34,7 @@ export function triangleBudget(options: TriangleBudgetOptions): Transform {
     const budget: BudgetReport = { maxTriangles: limit, trianglesBefore: result.trianglesBefore, triangles: result.triangles, met: result.reached, errorBound: error, error: result.error };
     options.onResult?.(budget, result);
     if (!result.reached) {
-      const message = `triangle budget ${limit} unreachable: ${result.triangles} triangles at the error bound ${error} (from ${result.trianglesBefore}); raise budgetError or the budget`;
+      const message = `triangle budget ${limit} unreachable: ${result.triangles} triangles at the error bound ${error} (from ${result.trianglesBefore}); raise the budget or the error bound (budgetError; kiln optimize --budget-error), or accept the result (onBudgetUnreachable: 'warn'; --allow-over-budget)`;
       if (onUnreachable === 'error') throw new OptimizeError('budget_unreachable', message, { details: { ...budget } });
       options.onWarning?.(message);
     }

@@ -1,4 +1,4 @@
-import type { Transform } from '@gltf-transform/core';
+import type { Document, Transform } from '@gltf-transform/core';
 import { createTransform, draco, meshopt } from '@gltf-transform/functions';
 import type { GeometryCodec } from '../presets.js';
 
@@ -12,20 +12,70 @@ export interface GeometryCodecOptions {
 /** Draco settings: edgebreaker, speed 5 for both (the notes' measured setting). */
 export const DRACO_SETTINGS = Object.freeze({ method: 'edgebreaker', encodeSpeed: 5, decodeSpeed: 5 } as const);
 
+/** The compression extensions of each codec, as a compressed input declares them. */
+const CODEC_EXTENSIONS = {
+  meshopt: ['EXT_meshopt_compression', 'KHR_meshopt_compression'],
+  draco: ['KHR_draco_mesh_compression'],
+} as const;
+
 /**
  * The geometry codec as one transform: `meshopt` = reorder + quantize (KHR_mesh_quantization) +
  * EXT_meshopt_compression with filters (also compresses animation and morph data); `draco` =
- * KHR_draco_mesh_compression (edgebreaker); `none` = leaves geometry as it is. Compression itself
- * happens when the document is written, with the encoders registered on the I/O.
+ * KHR_draco_mesh_compression (edgebreaker); `none` = leaves geometry as it is, in the codec the
+ * input had. Compression itself happens when the document is written, with the encoders
+ * registered on the I/O.
+ *
+ * A compressed input keeps its codec's extension on the document after reading (its data is
+ * decoded), and glTF Transform writes with every compression extension present: a Draco input
+ * written with meshopt would carry both, each primitive's data twice and both decoders required.
+ * So `meshopt` and `draco` drop the other codec's extension first.
  */
 export function geometryCodec(options: GeometryCodecOptions): Transform {
   switch (options.codec) {
-    case 'meshopt':
+    case 'meshopt': {
       if (!options.meshoptEncoder) throw new TypeError('geometryCodec: meshopt needs meshoptEncoder');
-      return meshopt({ encoder: options.meshoptEncoder, level: 'high' });
-    case 'draco':
-      return draco({ ...DRACO_SETTINGS });
+      const encode = meshopt({ encoder: options.meshoptEncoder, level: 'high' });
+      return createTransform('meshopt', async (doc, context) => {
+        disposeExtensions(doc, CODEC_EXTENSIONS.draco);
+        await encode(doc, context);
+      });
+    }
+    case 'draco': {
+      const encode = draco({ ...DRACO_SETTINGS });
+      return createTransform('draco', async (doc, context) => {
+        disposeExtensions(doc, CODEC_EXTENSIONS.meshopt);
+        unshareWithinPrimitives(doc);
+        await encode(doc, context);
+      });
+    }
     case 'none':
       return createTransform('geometry-none', () => {});
+  }
+}
+
+/**
+ * Gives each attribute of a primitive its own accessor. dedup joins identical accessors, so one
+ * can serve two attributes of the same primitive (a unit sphere's POSITION and NORMAL, a copied
+ * TEXCOORD_1). glTF Transform's Draco writer then writes that accessor's data uncompressed as
+ * well, unused, beside a placeholder no attribute uses (which more than doubled a sphere's file).
+ * Draco compresses each attribute on its own anyway, so the copy costs nothing once encoded.
+ */
+function unshareWithinPrimitives(doc: Document): void {
+  for (const mesh of doc.getRoot().listMeshes()) {
+    for (const prim of mesh.listPrimitives()) {
+      const seen = new Set([prim.getIndices()]);
+      for (const semantic of prim.listSemantics()) {
+        const accessor = prim.getAttribute(semantic);
+        if (!accessor) continue;
+        if (seen.has(accessor)) prim.setAttribute(semantic, accessor.clone());
+        else seen.add(accessor);
+      }
+    }
+  }
+}
+
+function disposeExtensions(doc: Document, names: readonly string[]): void {
+  for (const extension of doc.getRoot().listExtensionsUsed()) {
+    if (names.includes(extension.extensionName)) extension.dispose();
   }
 }

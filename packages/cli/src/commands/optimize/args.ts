@@ -16,10 +16,12 @@ Options:
   --textures <mode>        webp | ktx2 | keep (default webp)
   --max-texture <px>       Largest texture side (default: the preset's, or no cap)
   --max-triangles <n>      Triangle budget: simplify until under it, or fail
+  --budget-error <e>       How far --max-triangles may move the surface, as a fraction of the model's size (default 0.01)
   --allow-over-budget      Warn instead of failing when --max-triangles cannot be met
   --prune-attributes       Drop vertex attributes no material uses (such as UVs of untextured meshes)
   --flatten                Flatten the node hierarchy and drop empty nodes (sockets, groups), as gltf-transform does
   --lods <ratios>          LOD ratios, such as 0.5,0.25,0.1: writes <name>.lod1.glb, …
+  --lod-error <e>          How far the LODs may move the surface, as a fraction of the model's size (default 0.05)
   --concurrency <n>        Files processed at once, and KTX2 worker threads (default: cores, at most 4)
   --validate <mode>        error | warn | off: new validator issues fail, warn or are not checked (default error)
   --no-psnr                Skip the per-texture PSNR (it decodes every re-encoded texture again)
@@ -39,12 +41,16 @@ export interface OptimizeCommandOptions {
   textures: TextureMode | null;
   maxTexture: number | null;
   maxTriangles: number | null;
+  /** Error bound of the budget's simplification (`--budget-error`); null = the library default. */
+  budgetError: number | null;
   allowOverBudget: boolean;
   pruneAttributes: boolean;
   flatten: boolean;
   /** Measure PSNR of re-encoded textures (`--no-psnr` turns it off). */
   psnr: boolean;
   lods: number[];
+  /** Error bound of LOD simplification (`--lod-error`); null = the library default. */
+  lodError: number | null;
   concurrency: number;
   validate: 'error' | 'warn' | 'off';
   json: boolean;
@@ -63,6 +69,13 @@ function positiveInt(flag: string, value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${flag} must be a positive integer, got "${value}"`);
   return Number(value);
+}
+
+function fraction(flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--${flag} must be a number in (0, 1], such as 0.02, got "${value}"`);
+  return n;
 }
 
 function ratios(value: string | undefined): number[] {
@@ -93,11 +106,13 @@ export function parseOptimizeArgs(argv: readonly string[]): OptimizeCommandOptio
     textures: oneOf('textures', v.textures, TEXTURE_MODES),
     maxTexture: positiveInt('max-texture', v['max-texture']),
     maxTriangles: positiveInt('max-triangles', v['max-triangles']),
+    budgetError: fraction('budget-error', v['budget-error']),
     allowOverBudget: v['allow-over-budget'] ?? false,
     pruneAttributes: v['prune-attributes'] ?? false,
     flatten: v['flatten'] ?? false,
     psnr: !(v['no-psnr'] ?? false),
     lods: ratios(v.lods),
+    lodError: fraction('lod-error', v['lod-error']),
     concurrency: positiveInt('concurrency', v.concurrency) ?? Math.max(1, Math.min(4, availableParallelism())),
     validate: oneOf('validate', v.validate, ['error', 'warn', 'off'] as const) ?? 'error',
     json: v.json ?? false,
@@ -132,11 +147,13 @@ function parse(argv: readonly string[]) {
       textures: { type: 'string' },
       'max-texture': { type: 'string' },
       'max-triangles': { type: 'string' },
+      'budget-error': { type: 'string' },
       'allow-over-budget': { type: 'boolean' },
       'prune-attributes': { type: 'boolean' },
       flatten: { type: 'boolean' },
       'no-psnr': { type: 'boolean' },
       lods: { type: 'string' },
+      'lod-error': { type: 'string' },
       concurrency: { type: 'string' },
       validate: { type: 'string' },
       json: { type: 'boolean' },

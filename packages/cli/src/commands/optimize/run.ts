@@ -34,8 +34,8 @@ const int = (n: number) => n.toLocaleString('en-US');
 function summary(file: InputFile, plan: OutputPlan, result: OptimizeResult, cwd: string): string {
   const { before, after } = result.report;
   const out = plan.glb.startsWith(`${cwd}/`) ? plan.glb.slice(cwd.length + 1) : plan.glb;
-  const lods = result.lods.length > 0 ? `, ${result.lods.length} LODs` : '';
-  return `${file.display} → ${out}: ${int(before.bytes)} → ${int(after.bytes)} B (${((after.bytes / Math.max(1, before.bytes)) * 100).toFixed(1)}%), ${int(after.triangles)} triangles${lods}, ${(result.report.ms / 1000).toFixed(1)} s`;
+  const lods = result.lods.length > 0 ? `, ${result.lods.length} LOD${result.lods.length === 1 ? '' : 's'}` : '';
+  return `${file.display} → ${out}: ${int(before.bytes)} → ${int(after.bytes)} B (${((after.bytes / Math.max(1, before.bytes)) * 100).toFixed(1)}%), ${int(after.triangles)} triangle${after.triangles === 1 ? '' : 's'}${lods}, ${(result.report.ms / 1000).toFixed(1)} s`;
 }
 
 function errorLine(file: InputFile, error: unknown, verbose: boolean): string {
@@ -97,11 +97,13 @@ export async function runOptimizeCommand(argv: readonly string[], io: CliIO): Pr
           ...(options.textures ? { textures: options.textures } : {}),
           ...(options.maxTexture !== null ? { maxTextureSize: options.maxTexture } : {}),
           ...(options.maxTriangles !== null ? { maxTriangles: options.maxTriangles } : {}),
+          ...(options.budgetError !== null ? { budgetError: options.budgetError } : {}),
           onBudgetUnreachable: options.allowOverBudget ? 'warn' : 'error',
           pruneAttributes: options.pruneAttributes,
           flatten: options.flatten,
           measureQuality: options.psnr,
           lods: options.lods,
+          ...(options.lodError !== null ? { lodError: options.lodError } : {}),
           validate: options.validate,
           ...(pool ? { ktx2Encoder: pool } : {}),
           logger,
