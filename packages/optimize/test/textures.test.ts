@@ -1,8 +1,10 @@
 import { Document } from '@gltf-transform/core';
+import { EXTTextureWebP } from '@gltf-transform/extensions';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKtx2Pool, KilnValidationError, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
 import { psnrRgb } from '../src/textures/psnr.js';
+import { webpKind } from '../src/textures/webp-kind.js';
 import { cubeData, PBR_SLOTS, pbrDocument, toGlb } from './helpers/fixtures.js';
 import { glbJson, readGlb } from './helpers/read.js';
 
@@ -46,6 +48,39 @@ describe('textures: WebP', () => {
     expect(report.after.textureBytes).toBe(report.textureReports.reduce((n, t) => n + t.bytesAfter, 0));
     expect(report.after.textureBytes).toBeLessThan(report.before.textureBytes);
     expect(report.validation.added).toEqual([]);
+  });
+
+  it('keeps a lossy WebP within the cap as it is: a second pass does not lose quality again', async () => {
+    const first = await optimize(await toGlb(await pbrDocument()));
+    const second = await optimize(first.glb);
+    const images = async (glb: Uint8Array) => (await readGlb(glb)).getRoot().listTextures().map((t) => Buffer.from(t.getImage()!).toString('base64'));
+    expect(await images(second.glb)).toEqual(await images(first.glb));
+    for (const t of second.report.textureReports) expect(t).toMatchObject({ codec: 'webp', mimeBefore: 'image/webp', mimeAfter: 'image/webp', kept: true, psnr: null });
+    expect(glbJson(second.glb)['extensionsRequired']).toContain('EXT_texture_webp');
+    // Over the cap it is resized, so encoded again.
+    const capped = await optimize(first.glb, { maxTextureSize: 64 });
+    for (const t of capped.report.textureReports) expect(t).toMatchObject({ codec: 'webp', kept: false, width: 64 });
+  });
+
+  it('re-encodes a lossless WebP, as it would a PNG', async () => {
+    const doc = await pbrDocument();
+    const texture = doc.getRoot().listTextures()[0]!;
+    texture.setImage(new Uint8Array(await sharp(texture.getImage()!).webp({ lossless: true }).toBuffer())).setMimeType('image/webp');
+    doc.createExtension(EXTTextureWebP);
+    const { report } = await optimize(await toGlb(doc));
+    expect(report.textureReports[0]).toMatchObject({ mimeBefore: 'image/webp', codec: 'webp', kept: false });
+    expect(report.textureReports[0]!.psnr).toBeGreaterThan(25);
+  });
+
+  it('tells lossy from lossless WebP by its chunks', async () => {
+    const rgba = { raw: { width: 8, height: 8, channels: 4 as const } };
+    const pixels = Buffer.alloc(8 * 8 * 4, 200);
+    pixels[3] = 10; // some transparency: lossy WebP with alpha is an extended (VP8X) file
+    expect(webpKind(await sharp(pixels, rgba).webp().toBuffer())).toBe('lossy');
+    expect(webpKind(await sharp(pixels, rgba).webp({ lossless: true }).toBuffer())).toBe('lossless');
+    expect(webpKind(await sharp(pixels, rgba).removeAlpha().webp().toBuffer())).toBe('lossy');
+    expect(webpKind(await sharp(pixels, rgba).png().toBuffer())).toBeNull();
+    expect(webpKind(new Uint8Array(10))).toBeNull();
   });
 
   it('never keeps a re-encode larger than the original', async () => {

@@ -11,6 +11,7 @@ import type { OptimizeProgress } from '../progress.js';
 import type { TextureReport } from '../report.js';
 import { readKtx2Info } from './ktx2-header.js';
 import { psnr, psnrRgb } from './psnr.js';
+import { webpKind } from './webp-kind.js';
 import { runEncodesFirst, type FollowUp } from './schedule.js';
 import { fitWithin, ktx2Size } from './size.js';
 import { textureUse, type TextureUse } from './slots.js';
@@ -211,6 +212,14 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
       if (options.mode === 'webp') {
         const size = fitWithin(meta.width, meta.height, maxSize);
         const resized = size[0] !== meta.width || size[1] !== meta.height;
+        // A lossy WebP within the cap is already what this mode makes: re-encoding it would only
+        // lose quality again (and optimising an output twice would degrade its textures each time).
+        if (!resized && mime === 'image/webp' && webpKind(source) === 'lossy') {
+          logger.debug(`${NAME}: "${label}": kept: already lossy WebP`);
+          return {
+            report: { ...base, codec: 'webp', mimeAfter: mime, bytesAfter: source.byteLength, widthBefore: meta.width, heightBefore: meta.height, width: meta.width, height: meta.height, psnr: null, kept: true },
+          };
+        }
         // Encode from the decoded (and resized) pixels: one decode per texture. Opaque images
         // decode to RGB, so that WebP stores no alpha (and a quarter less is held and compared).
         const raster = await decodeReference(size, meta.hasAlpha ? 4 : 3);

@@ -1,7 +1,7 @@
 // Test models made in code: a cube, a UV sphere, a skinned mesh with an animation, a morph
 // target, and a textured PBR model that uses every texture slot (textures drawn with sharp).
 import { Document, Format, NodeIO, type Material, type Texture } from '@gltf-transform/core';
-import { KHRMaterialsClearcoat, KHRMaterialsEmissiveStrength, KHRTextureTransform } from '@gltf-transform/extensions';
+import { EXTTextureWebP, KHRMaterialsClearcoat, KHRMaterialsEmissiveStrength, KHRTextureTransform } from '@gltf-transform/extensions';
 import sharp from 'sharp';
 
 function newDocument(name: string): Document {
@@ -327,12 +327,12 @@ export async function pbrDocument(width = 200, height = 120): Promise<Document> 
 
 /** Writes a Document as GLB bytes (uncompressed). */
 export async function toGlb(doc: Document): Promise<Uint8Array> {
-  return new NodeIO().registerExtensions([KHRMaterialsClearcoat, KHRMaterialsEmissiveStrength, KHRTextureTransform]).writeBinary(doc);
+  return new NodeIO().registerExtensions([EXTTextureWebP, KHRMaterialsClearcoat, KHRMaterialsEmissiveStrength, KHRTextureTransform]).writeBinary(doc);
 }
 
 /** Writes a Document as `.gltf` JSON with external `.bin` and images. */
 export async function toGltfFiles(doc: Document): Promise<{ gltf: Uint8Array; resources: Record<string, Uint8Array> }> {
-  const io = new NodeIO().registerExtensions([KHRMaterialsClearcoat, KHRMaterialsEmissiveStrength, KHRTextureTransform]);
+  const io = new NodeIO().registerExtensions([EXTTextureWebP, KHRMaterialsClearcoat, KHRMaterialsEmissiveStrength, KHRTextureTransform]);
   const { json, resources } = await io.writeJSON(doc, { format: Format.GLTF });
   return { gltf: new TextEncoder().encode(JSON.stringify(json)), resources };
 }
