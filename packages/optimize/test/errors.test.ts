@@ -1,4 +1,6 @@
 import { KilnValidationError } from '@kiln/manifest';
+import { EXTTextureWebP } from '@gltf-transform/extensions';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isKilnError, optimize, OptimizeError } from '../src/index.js';
 import { editGlbJson as editGlb } from '../src/glb.js';
@@ -71,6 +73,16 @@ describe('bad input fails with one clear message and a code', () => {
     expect(e.message).toBe('image "normal" (normal.png, image/png, 40 bytes) cannot be decoded: Input buffer has corrupt header');
     const garbage = { gltf: files.gltf, resources: { ...files.resources, 'normal.png': new Uint8Array(64).fill(7) } };
     expect((await failure(optimize(garbage, { textures: 'keep' }))).code).toBe('image_decode');
+  });
+
+  it('a lossy WebP cut short (kept, not re-encoded, it is still read before)', async () => {
+    const doc = await pbrDocument(64, 64);
+    const texture = doc.getRoot().listTextures()[0]!;
+    const webp = new Uint8Array(await sharp(texture.getImage()!).webp({ quality: 90 }).toBuffer());
+    texture.setImage(webp.subarray(0, Math.floor(webp.byteLength * 0.6))).setMimeType('image/webp');
+    doc.createExtension(EXTTextureWebP);
+    const e = await failure(optimize(await toGlb(doc)));
+    expect(e.code).toBe('image_decode');
   });
 
   it('a broken reference: invalid_gltf names it as the validator does, never a bare TypeError', async () => {
