@@ -3,6 +3,7 @@ import { KilnLoadError } from './errors.js';
 
 /** The part of a glTF JSON document Kiln reads before parsing. @internal */
 export interface GltfJsonHead {
+  asset?: { version?: unknown };
   extensionsUsed?: string[];
   extensionsRequired?: string[];
   textures?: unknown[];
@@ -33,13 +34,20 @@ export function readGltfJson(bytes: ArrayBuffer, label: string): GltfJsonHead {
       throw new KilnLoadError('decode', `${label}: neither a GLB nor glTF JSON (${bytes.byteLength} bytes)`);
     }
   }
+  let head: GltfJsonHead;
   try {
     const json = JSON.parse(text) as unknown;
     if (typeof json !== 'object' || json === null) throw new Error('not an object');
-    return json as GltfJsonHead;
+    head = json as GltfJsonHead;
   } catch (error) {
     throw new KilnLoadError('decode', `${label}: the glTF JSON does not parse`, { cause: error });
   }
+  // GLTFLoader says "Unsupported asset. glTF versions >=2.0 are supported."; this names the version.
+  const version = head.asset?.version;
+  if (typeof version === 'string' && !version.startsWith('2.')) {
+    throw new KilnLoadError('decode', `${label}: glTF ${version} is not supported (asset.version "${version}"); three.js loads glTF 2.0`);
+  }
+  return head;
 }
 
 /** Decoders a glTF document declares it uses. @internal */

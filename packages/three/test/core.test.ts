@@ -8,6 +8,7 @@ import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
 import { download, looksPresigned, type NetContext } from '../src/fetch.js';
 import { looksLikeDecoderFile } from '../src/decoders.js';
 import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
+import { readGltfJson } from '../src/gltf-header.js';
 import { checkLoaderOptions, checkPreloadOptions, type KilnLoaderOptions } from '../src/options.js';
 import { ProgressTracker, type KilnProgress } from '../src/progress.js';
 
@@ -322,5 +323,46 @@ describe('preload options', () => {
     expect(issues({ decoders: false, environment: true, signal: new AbortController().signal })).toEqual([]);
     expect(issues({ environment: 'yes', decoders: 1, signal: {} })).toEqual(['decoders', 'environment', 'signal']);
     expect(issues(null)).toEqual(['']);
+  });
+});
+
+describe('readGltfJson', () => {
+  const text = (json: object) => new TextEncoder().encode(JSON.stringify(json)).buffer as ArrayBuffer;
+  /** A GLB with `json` as its only chunk. */
+  const glb = (json: object) => {
+    const body = new TextEncoder().encode(JSON.stringify(json).padEnd(Math.ceil(JSON.stringify(json).length / 4) * 4, ' '));
+    const out = new Uint8Array(20 + body.byteLength);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, 0x46546c67, true);
+    view.setUint32(4, 2, true);
+    view.setUint32(8, out.byteLength, true);
+    view.setUint32(12, body.byteLength, true);
+    view.setUint32(16, 0x4e4f534a, true);
+    out.set(body, 20);
+    return out.buffer;
+  };
+
+  it('reads the JSON of a GLB and of a .gltf', () => {
+    const json = { asset: { version: '2.0' }, extensionsUsed: ['EXT_meshopt_compression'] };
+    expect(readGltfJson(glb(json), 'a.glb')).toEqual(json);
+    expect(readGltfJson(text(json), 'a.gltf')).toEqual(json);
+  });
+
+  it('names the version of a glTF 1.0 file instead of parsing it', () => {
+    const error = (() => {
+      try {
+        readGltfJson(text({ asset: { version: '1.0' }, scene: 'defaultScene' }), 'room.gltf');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(isKilnLoadError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'decode', message: 'room.gltf: glTF 1.0 is not supported (asset.version "1.0"); three.js loads glTF 2.0' });
+  });
+
+  it('rejects what is neither a GLB nor glTF JSON, and JSON that does not parse', () => {
+    expect(() => readGltfJson(new Uint8Array([1, 2, 3]).buffer, 'x')).toThrow(/neither a GLB nor glTF JSON/);
+    expect(() => readGltfJson(new TextEncoder().encode('{ "asset": ').buffer as ArrayBuffer, 'x')).toThrow('x: the glTF JSON does not parse');
   });
 });
