@@ -84,7 +84,7 @@ const SHORTFALL = 1.1;
  * ratio at the error bound (kept, but the warning says how little it saves over the level before).
  */
 export function lodWarning(lod: LodResult, previousTriangles: number, lodError: number): string | null {
-  const reached = `${lod.triangles} triangles (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0)`;
+  const reached = `${lod.triangles} triangle${lod.triangles === 1 ? '' : 's'} (${(lod.achievedRatio * 100).toFixed(1)}% of LOD0)`;
   const hint = 'a larger error bound (lodError; kiln optimize --lod-error) may go further';
   if (!lod.distinct) return `LOD ${lod.level} (ratio ${lod.requestedRatio}) stalled at ${reached} at the error bound ${lodError}: not in the LOD descriptor; ${hint}`;
   if (lod.achievedRatio <= lod.requestedRatio * SHORTFALL) return null;
