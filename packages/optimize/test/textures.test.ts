@@ -1,5 +1,5 @@
-import { Document } from '@gltf-transform/core';
-import { EXTTextureWebP } from '@gltf-transform/extensions';
+import { Document, NodeIO } from '@gltf-transform/core';
+import { EXTTextureAVIF, EXTTextureWebP } from '@gltf-transform/extensions';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKtx2Pool, KilnValidationError, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
@@ -16,10 +16,36 @@ async function paletteCubeGlb(): Promise<Uint8Array> {
   const raw = Buffer.alloc(w * w * 3);
   for (let i = 0; i < w * w; i++) raw.set([(i % w) * 4, 128, Math.floor(i / w) * 4], i * 3);
   const png = new Uint8Array(await sharp(raw, { raw: { width: w, height: w, channels: 3 } }).png({ palette: true, colours: 4 }).toBuffer());
+  return toGlb(imageCube('palette', png, 'image/png'));
+}
+
+/** 64² black-and-white noise (seeded): GIF and PNG store it in well under 1 KB, lossy WebP in 3 KB. */
+function noise(): sharp.Sharp {
+  const w = 64;
+  const raw = Buffer.alloc(w * w * 3);
+  let seed = 1;
+  for (let i = 0; i < w * w; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    raw.fill(seed < 1073741824 ? 0 : 255, i * 3, i * 3 + 3);
+  }
+  return sharp(raw, { raw: { width: w, height: w, channels: 3 } });
+}
+
+/** 64² of two flat halves: lossy WebP stores it in about 100 B, less than AVIF. */
+function halves(): sharp.Sharp {
+  const w = 64;
+  const raw = Buffer.alloc(w * w * 3);
+  for (let i = 0; i < w * w; i++) raw.fill(i % w < w / 2 ? 255 : 0, i * 3, i * 3 + 3);
+  return sharp(raw, { raw: { width: w, height: w, channels: 3 } });
+}
+
+/** A cube whose base colour is `image`, declaring EXT_texture_avif (required) for an AVIF. */
+function imageCube(name: string, image: Uint8Array, mimeType: string): Document {
   const doc = new Document();
+  if (mimeType === 'image/avif') doc.createExtension(EXTTextureAVIF).setRequired(true);
   const buffer = doc.createBuffer();
   const data = cubeData();
-  const texture = doc.createTexture('palette').setImage(png).setMimeType('image/png');
+  const texture = doc.createTexture(name).setImage(image).setMimeType(mimeType);
   const prim = doc
     .createPrimitive()
     .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Float32Array(data.positions)).setBuffer(buffer))
@@ -28,7 +54,12 @@ async function paletteCubeGlb(): Promise<Uint8Array> {
     .setIndices(doc.createAccessor().setType('SCALAR').setArray(new Uint16Array(data.indices)).setBuffer(buffer))
     .setMaterial(doc.createMaterial('painted').setBaseColorTexture(texture));
   doc.createScene().addChild(doc.createNode('cube').setMesh(doc.createMesh('cube').addPrimitive(prim)));
-  return toGlb(doc);
+  return doc;
+}
+
+/** GLB bytes, with EXT_texture_avif written when the document declares it. */
+function withAvif(doc: Document): Promise<Uint8Array> {
+  return new NodeIO().registerExtensions([EXTTextureAVIF]).writeBinary(doc);
 }
 
 describe('textures: WebP', () => {
@@ -91,6 +122,38 @@ describe('textures: WebP', () => {
     const json = glbJson(glb);
     expect(json['extensionsUsed']).not.toContain('EXT_texture_webp');
     expect(json['images'][0].mimeType).toBe('image/png');
+  });
+
+  it('re-encodes an image type glTF cannot carry (GIF) even when it is smaller, to lossless PNG when WebP is larger', async () => {
+    const gif = new Uint8Array(await noise().gif().toBuffer());
+    const webpSize = (await noise().webp({ quality: 80 }).toBuffer()).byteLength;
+    const { glb, report } = await optimize(await toGlb(imageCube('gif', gif, 'image/gif')));
+    const [texture] = report.textureReports as [TextureReport];
+    expect(texture).toMatchObject({ mimeBefore: 'image/gif', mimeAfter: 'image/png', codec: 'png', kept: false, psnr: null });
+    expect(texture.bytesAfter).toBeLessThan(webpSize);
+    expect(glbJson(glb)['images'][0].mimeType).toBe('image/png');
+    expect(report.validation.before?.messages.map((m) => m.code)).toContain('IMAGE_UNRECOGNIZED_FORMAT');
+    expect(report.validation.after?.messages.map((m) => m.code)).not.toContain('IMAGE_UNRECOGNIZED_FORMAT');
+    const decoded = await sharp((await readGlb(glb)).getRoot().listTextures()[0]!.getImage()!).removeAlpha().raw().toBuffer();
+    expect(decoded.equals(await sharp(gif).removeAlpha().raw().toBuffer())).toBe(true);
+  });
+
+  it('drops EXT_texture_avif once no AVIF is left, and keeps it with an AVIF smaller than its WebP', async () => {
+    const converted = await withAvif(imageCube('avif', new Uint8Array(await halves().avif({ quality: 30 }).toBuffer()), 'image/avif'));
+    for (const textures of ['webp', 'ktx2'] as const) {
+      const { glb, report } = await optimize(converted, { textures });
+      const json = glbJson(glb);
+      expect(report.textureReports[0]?.mimeAfter).toBe(textures === 'webp' ? 'image/webp' : 'image/ktx2');
+      expect(json['extensionsUsed']).not.toContain('EXT_texture_avif');
+      expect(json['extensionsRequired']).not.toContain('EXT_texture_avif');
+      expect(report.extensionsBefore).toContain('EXT_texture_avif');
+    }
+    const kept = await withAvif(imageCube('avif', new Uint8Array(await noise().avif({ quality: 30 }).toBuffer()), 'image/avif'));
+    const { glb, report } = await optimize(kept);
+    expect(report.textureReports[0]).toMatchObject({ mimeAfter: 'image/avif', kept: true });
+    const json = glbJson(glb);
+    expect(json['extensionsRequired']).toContain('EXT_texture_avif');
+    expect(json['textures'][0].extensions?.['EXT_texture_avif']?.source).toBe(0);
   });
 
   it('resizes within maxTextureSize, keeping the aspect ratio', async () => {

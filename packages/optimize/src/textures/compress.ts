@@ -1,5 +1,5 @@
 import type { Document, Texture, Transform } from '@gltf-transform/core';
-import { EXTTextureWebP, KHRTextureBasisu } from '@gltf-transform/extensions';
+import { EXTTextureAVIF, EXTTextureWebP, KHRTextureBasisu } from '@gltf-transform/extensions';
 import { createTransform } from '@gltf-transform/functions';
 import type { TextureCodec } from '@kiln/manifest';
 import type sharpDefault from 'sharp';
@@ -72,6 +72,14 @@ const CODEC_BY_MIME: Record<string, TextureCodec> = {
   'image/avif': 'avif',
 };
 
+/**
+ * Image types an output can carry as they are: glTF's PNG and JPEG, and WebP and AVIF through
+ * their extensions. Any other (GIF, TIFF, BMP…) is always re-encoded in `webp` mode, even when
+ * the original is smaller, since glTF loaders are not required to read it (to the smaller of WebP
+ * and lossless PNG).
+ */
+const CARRIED_AS_IS: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/avif']);
+
 /** How {@link decodeRaster} decodes. */
 interface DecodeOptions {
   /** Resample (lanczos3) to this size, when it differs from `original`. */
@@ -120,9 +128,10 @@ export function ktx2Settings(use: TextureUse, options: Required<Ktx2Options>): K
 
 /**
  * Re-encodes every texture: WebP through sharp (a re-encode larger than the original is never
- * kept), or KTX2 through an injected encoder with per-slot settings (ETC1S sRGB for colour,
+ * kept, unless the original is a type glTF cannot carry: see {@link CARRIED_AS_IS}), or KTX2 through an injected encoder with per-slot settings (ETC1S sRGB for colour,
  * UASTC + Zstandard linear for normal and data maps, mipmaps, power-of-two sizes within the cap
- * and 12 Mpix). Sets `EXT_texture_webp` / `KHR_texture_basisu` as required extensions when used.
+ * and 12 Mpix). Sets `EXT_texture_webp` / `KHR_texture_basisu` as required extensions when used,
+ * and removes those (and `EXT_texture_avif`) whose images are gone.
  * `keep` leaves images untouched but still checks that each decodes.
  */
 export function compressTextures(options: CompressTexturesOptions): Transform {
@@ -227,7 +236,10 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         const candidates: { bytes: Uint8Array; mime: string; kept: boolean }[] = [];
         const webpBytes = await pipeline().webp({ quality: webp.quality, effort: webp.effort }).toBuffer();
         candidates.push({ bytes: new Uint8Array(webpBytes), mime: 'image/webp', kept: false });
-        if (!resized) {
+        if (!CARRIED_AS_IS.has(mime)) {
+          // GIF, TIFF…: re-encoded in any case; lossless PNG is the fallback when WebP is larger.
+          candidates.push({ bytes: new Uint8Array(await pipeline().png({ compressionLevel: 9 }).toBuffer()), mime: 'image/png', kept: false });
+        } else if (!resized) {
           candidates.push({ bytes: source, mime, kept: true });
         } else if (mime === 'image/png' || mime === 'image/jpeg') {
           const same = mime === 'image/png' ? await pipeline().png({ compressionLevel: 9 }).toBuffer() : await pipeline().jpeg({ quality: 90, mozjpeg: true }).toBuffer();
@@ -327,10 +339,14 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
     const mimes = new Set(textures.map((t) => t.getMimeType()));
     syncExtension(document, EXTTextureWebP, mimes.has('image/webp'));
     syncExtension(document, KHRTextureBasisu, mimes.has('image/ktx2'));
+    // An AVIF input left without AVIF images must not keep requiring EXT_texture_avif: a loader
+    // that lacks it (glTFast, older three.js) would refuse a file that no longer needs it.
+    syncExtension(document, EXTTextureAVIF, mimes.has('image/avif'));
   });
 }
 
-function syncExtension(document: Document, extension: typeof EXTTextureWebP | typeof KHRTextureBasisu, used: boolean): void {
+/** Declares `extension` (required) when its images are used, and removes it when they are not. */
+function syncExtension(document: Document, extension: typeof EXTTextureWebP | typeof KHRTextureBasisu | typeof EXTTextureAVIF, used: boolean): void {
   const existing = document.getRoot().listExtensionsUsed().find((e) => e.extensionName === extension.EXTENSION_NAME);
   if (used) (existing ?? document.createExtension(extension as typeof EXTTextureWebP)).setRequired(true);
   else existing?.dispose();
