@@ -1,6 +1,6 @@
 import { Document, NodeIO } from '@gltf-transform/core';
 import { EXTTextureAVIF, EXTTextureWebP } from '@gltf-transform/extensions';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKtx2Pool, KilnValidationError, ktx2Size, optimize, psnr, readKtx2Info, type TextureReport } from '../src/index.js';
 import { psnrRgb } from '../src/textures/psnr.js';
@@ -20,7 +20,7 @@ async function paletteCubeGlb(): Promise<Uint8Array> {
 }
 
 /** 64² black-and-white noise (seeded): GIF and PNG store it in well under 1 KB, lossy WebP in 3 KB. */
-function noise(): sharp.Sharp {
+function noise(): Sharp {
   const w = 64;
   const raw = Buffer.alloc(w * w * 3);
   let seed = 1;
@@ -32,7 +32,7 @@ function noise(): sharp.Sharp {
 }
 
 /** 64² of two flat halves: lossy WebP stores it in about 100 B, less than AVIF. */
-function halves(): sharp.Sharp {
+function halves(): Sharp {
   const w = 64;
   const raw = Buffer.alloc(w * w * 3);
   for (let i = 0; i < w * w; i++) raw.fill(i % w < w / 2 ? 255 : 0, i * 3, i * 3 + 3);
