@@ -156,6 +156,17 @@ describe('textures: WebP', () => {
     expect(json['textures'][0].extensions?.['EXT_texture_avif']?.source).toBe(0);
   });
 
+  it('warns when a replaced image carried an Exif orientation, which browsers apply and the re-encode does not', async () => {
+    const rotated = new Uint8Array(await halves().jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    const upright = new Uint8Array(await halves().jpeg().toBuffer());
+    for (const textures of ['webp', 'ktx2'] as const) {
+      const { report } = await optimize(await toGlb(imageCube('photo', rotated, 'image/jpeg')), { textures });
+      expect(report.warnings.filter((w) => w.includes('Exif orientation 6'))).toHaveLength(1);
+      expect((await optimize(await toGlb(imageCube('photo', upright, 'image/jpeg')), { textures })).report.warnings.join()).not.toContain('Exif');
+    }
+    expect((await optimize(await toGlb(imageCube('photo', rotated, 'image/jpeg')), { textures: 'keep' })).report.warnings.join()).not.toContain('Exif');
+  });
+
   it('resizes within maxTextureSize, keeping the aspect ratio', async () => {
     const { report } = await optimize(await toGlb(await pbrDocument()), { maxTextureSize: 64 });
     for (const t of report.textureReports) expect([t.widthBefore, t.heightBefore, t.width, t.height]).toEqual([200, 120, 64, 38]);

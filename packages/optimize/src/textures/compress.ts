@@ -183,11 +183,11 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         };
       }
 
-      let meta: { width: number; height: number; hasAlpha: boolean };
+      let meta: { width: number; height: number; hasAlpha: boolean; orientation: number };
       try {
         const m = await sharp(source).metadata();
         if (!m.width || !m.height) throw new Error('no dimensions');
-        meta = { width: m.width, height: m.height, hasAlpha: m.hasAlpha === true };
+        meta = { width: m.width, height: m.height, hasAlpha: m.hasAlpha === true, orientation: m.orientation ?? 1 };
       } catch (error) {
         throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
       }
@@ -198,6 +198,12 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         } catch (error) {
           throw new OptimizeError('image_decode', `texture "${label}" (${mime || 'unknown type'}, ${source.byteLength} bytes) cannot be decoded: ${(error as Error).message}`, { cause: error });
         }
+      };
+
+      // Browsers apply an Exif orientation (three.js draws such a JPEG rotated); glTF tools and
+      // the re-encode read the stored pixels. Said once the image is replaced.
+      const warnOrientation = () => {
+        if (meta.orientation !== 1) options.onWarning?.(`texture "${label}": its image carries Exif orientation ${meta.orientation}, which browsers apply and glTF does not define; the re-encoded image keeps the stored pixel order, so a browser now draws it unrotated`);
       };
 
       if (options.mode === 'keep') {
@@ -247,6 +253,7 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
         }
         const best = candidates.reduce((a, b) => (b.bytes.byteLength < a.bytes.byteLength ? b : a));
         if (!best.kept) {
+          warnOrientation();
           texture.setImage(best.bytes).setMimeType(best.mime);
           if (texture.getURI()) texture.setURI(texture.getURI().replace(/\.[a-z0-9]+$/i, '') + (best.mime === 'image/webp' ? '.webp' : best.mime === 'image/png' ? '.png' : '.jpg'));
         } else {
@@ -279,6 +286,7 @@ export function compressTextures(options: CompressTexturesOptions): Transform {
       const encoder = options.ktx2Encoder as Ktx2Encoder;
       const bytes = await encoder.encode({ rgba: raster.data, width: size[0], height: size[1], settings, label });
       const info = readKtx2Info(bytes);
+      warnOrientation();
       texture.setImage(bytes).setMimeType('image/ktx2');
       if (texture.getURI()) texture.setURI(texture.getURI().replace(/\.[a-z0-9]+$/i, '') + '.ktx2');
       const decoder = options.ktx2Decoder;
