@@ -200,5 +200,13 @@ async function readBody(response: Response, request: DownloadRequest): Promise<A
 
 /** The message of an unknown error. @internal */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  // three's DRACOLoader rejects with its worker's message ({ type: 'error', id, error }).
+  if (typeof error === 'object' && error !== null) {
+    const { message, error: inner } = error as { message?: unknown; error?: unknown };
+    if (typeof message === 'string') return message;
+    if (typeof inner === 'string') return inner;
+    if (inner instanceof Error) return inner.message;
+  }
+  return String(error);
 }

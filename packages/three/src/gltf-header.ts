@@ -22,10 +22,16 @@ export function readGltfJson(bytes: ArrayBuffer, label: string): GltfJsonHead {
   let text: string;
   if (bytes.byteLength >= 20 && view.getUint32(0, true) === GLB_MAGIC) {
     const version = view.getUint32(4, true);
+    const declared = view.getUint32(8, true);
     const chunkLength = view.getUint32(12, true);
     const chunkType = view.getUint32(16, true);
-    if (version !== 2 || chunkType !== JSON_CHUNK || 20 + chunkLength > bytes.byteLength) {
+    if (version !== 2 || chunkType !== JSON_CHUNK) {
       throw new KilnLoadError('decode', `${label}: not a valid glTF 2.0 binary (GLB version ${version})`);
+    }
+    // A cut file otherwise parses as far as its JSON and fails on whatever lies past the cut
+    // (three reports its textures as missing, or a buffer out of range).
+    if (declared > bytes.byteLength || 20 + chunkLength > bytes.byteLength) {
+      throw new KilnLoadError('decode', `${label}: truncated GLB: its header declares ${Math.max(declared, 20 + chunkLength)} bytes, ${bytes.byteLength} arrived`);
     }
     text = new TextDecoder().decode(new Uint8Array(bytes, 20, chunkLength));
   } else {

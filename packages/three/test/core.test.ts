@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { AssetCache, type Cacheable } from '../src/cache.js';
 import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
-import { download, looksPresigned, type NetContext } from '../src/fetch.js';
+import { download, looksPresigned, messageOf, type NetContext } from '../src/fetch.js';
 import { looksLikeDecoderFile } from '../src/decoders.js';
 import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
 import { readGltfJson } from '../src/gltf-header.js';
@@ -359,6 +359,23 @@ describe('readGltfJson', () => {
     })();
     expect(isKilnLoadError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'decode', message: 'room.gltf: glTF 1.0 is not supported (asset.version "1.0"); three.js loads glTF 2.0' });
+  });
+
+  it('names a cut GLB before three.js fails on what lies past the cut', () => {
+    const whole = new Uint8Array(glb({ asset: { version: '2.0' } }));
+    const withBin = new Uint8Array(whole.byteLength + 16);
+    withBin.set(whole);
+    new DataView(withBin.buffer).setUint32(8, withBin.byteLength, true);
+    expect(readGltfJson(withBin.buffer, 'a.glb')).toEqual({ asset: { version: '2.0' } });
+    expect(() => readGltfJson(withBin.slice(0, whole.byteLength + 4).buffer, 'a.glb')).toThrow(`a.glb: truncated GLB: its header declares ${withBin.byteLength} bytes, ${whole.byteLength + 4} arrived`);
+    expect(() => readGltfJson(whole.slice(0, 24).buffer, 'a.glb')).toThrow(/^a\.glb: truncated GLB: its header declares \d+ bytes, 24 arrived$/);
+  });
+
+  it('gives the message of a rejection that is not an Error (DRACOLoader rejects with its worker message)', () => {
+    expect(messageOf({ type: 'error', id: 3, error: 'THREE.DRACOLoader: Unexpected geometry type.' })).toBe('THREE.DRACOLoader: Unexpected geometry type.');
+    expect(messageOf(new TypeError('x'))).toBe('x');
+    expect(messageOf({ message: 'y' })).toBe('y');
+    expect(messageOf('z')).toBe('z');
   });
 
   it('rejects what is neither a GLB nor glTF JSON, and JSON that does not parse', () => {

@@ -2,7 +2,7 @@
 // from one origin (the app server), the assets from others (the @kiln/storage CDN server, a
 // fault-injecting proxy in front of it, and RGW with presigned URLs in rgw.browser.test.ts).
 import { Document, Format, NodeIO } from '@gltf-transform/core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -29,9 +29,11 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
   /** Arguments every page-side scenario gets. */
   let env: { manifest: Manifest; cdn: string; chaos: string; decoders: string; manifestUrl: string };
   let appDir: string;
+  let fixtureDir: string;
 
   beforeAll(async () => {
     const fixtures = await ensureFixtures();
+    fixtureDir = fixtures.dir;
     appDir = await prepareApp('test/browser/page.ts', 'app-loader-test');
     [app, stack, browser] = await Promise.all([startAppServer(appDir), startAssetStack(fixtures.dir, fixtures.files), launchBrowser()]);
     chaos = await startChaosProxy({ cdn: stack.cdn.url, app: app.url });
@@ -756,6 +758,37 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.noBin.error?.message).toMatch(/sphere\.gltf/);
     // three.js logs the texture it could not load; nothing else reaches the console.
     expect(log.console.filter((m) => m.type === 'error').every((m) => /Couldn't load texture|404/.test(m.text))).toBe(true);
+  });
+
+  it('says what is wrong with a cut GLB and with corrupt Draco data', async () => {
+    const glb = new Uint8Array(readFileSync(join(fixtureDir, 'sphere-draco.glb')));
+    const jsonLength = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
+    const view = json.bufferViews[json.meshes[0].primitives[0].extensions.KHR_draco_mesh_compression.bufferView];
+    const start = 20 + jsonLength + 8 + (view.byteOffset ?? 0);
+    const corrupt = glb.slice();
+    for (let i = 4; i < view.byteLength; i++) corrupt[start + i] = (i * 7919) & 0xff;
+    mkdirSync(join(appDir, 'bad'), { recursive: true });
+    writeFileSync(join(appDir, 'bad', 'cut.glb'), glb.subarray(0, glb.byteLength >> 1));
+    writeFileSync(join(appDir, 'bad', 'corrupt-draco.glb'), corrupt);
+
+    const result = await page.evaluate(async ({ decoders, base }) => {
+      const { kt } = window;
+      const loader = kt.loader({ decoderPath: decoders });
+      const attempt = async (url: string) => {
+        try {
+          (await loader.load(url)).release();
+          return undefined;
+        } catch (e) {
+          return kt.errorInfo(e);
+        }
+      };
+      const out = { cut: await attempt(`${base}/cut.glb`), corrupt: await attempt(`${base}/corrupt-draco.glb`) };
+      loader.dispose();
+      return out;
+    }, { decoders: env.decoders, base: `${app.url}/bad` });
+    expect(result.cut).toMatchObject({ code: 'decode', message: expect.stringContaining(`truncated GLB: its header declares ${glb.byteLength} bytes, ${glb.byteLength >> 1} arrived`) });
+    expect(result.corrupt).toMatchObject({ code: 'decode', message: expect.stringMatching(/corrupt-draco\.glb: THREE\.DRACOLoader: \w/) });
   });
 
   it('dispose() at any moment (downloads, decoder start-up, parsing) rejects each load with aborted, leaves no worker running and frees what was made', async () => {
