@@ -1,7 +1,9 @@
 // Inputs that are already compressed, and what the report counts: a Draco input written with
-// meshopt (and the reverse) carries one codec, not both; no accessor is written that nothing
+// meshopt (and the reverse) carries one codec, not both; gltfpack's integer positions survive; no accessor is written that nothing
 // uses; the triangles reported are those of the written file, which the Draco encoder can make
 // fewer than the document's.
+import { type Document, NodeIO } from '@gltf-transform/core';
+import { KHRMeshQuantization } from '@gltf-transform/extensions';
 import { describe, expect, it } from 'vitest';
 import { optimize, type OptimizeReport } from '../src/index.js';
 import { SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
@@ -116,5 +118,56 @@ describe('the triangles reported are those written', () => {
     const { glb, report } = await optimize(await sphereWithDegenerates(20), { geometry: 'meshopt' });
     expect(await trianglesIn(glb)).toBe(SPHERE_TRIANGLES + 20);
     expect(report.after.triangles).toBe(SPHERE_TRIANGLES + 20);
+  });
+});
+
+/**
+ * The unit sphere as gltfpack writes positions (KHR_mesh_quantization): unsigned 14-bit integers,
+ * not normalized, over the bounding cube, with the offset and scale on the node.
+ */
+function gltfpackStyleSphere(): Document {
+  const doc = sphereDocument();
+  const position = doc.getRoot().listMeshes()[0]!.listPrimitives()[0]!.getAttribute('POSITION')!;
+  const min = position.getMin([]);
+  const extent = Math.max(...position.getMax([]).map((v, i) => v - (min[i] as number)));
+  const steps = (1 << 14) - 1;
+  const floats = position.getArray() as Float32Array;
+  const ints = new Uint16Array(floats.length);
+  for (let i = 0; i < floats.length; i++) ints[i] = Math.round((((floats[i] as number) - (min[i % 3] as number)) / extent) * steps);
+  position.setArray(ints).setNormalized(false);
+  const step = extent / steps;
+  doc.getRoot().listNodes()[0]!.setTranslation(min as [number, number, number]).setScale([step, step, step]);
+  doc.createExtension(KHRMeshQuantization).setRequired(true);
+  return doc;
+}
+
+/** Distance from the origin of every vertex a GLB draws, in world space. */
+async function worldRadii(glb: Uint8Array): Promise<number[]> {
+  const radii: number[] = [];
+  for (const node of (await readGlb(glb)).getRoot().listNodes()) {
+    const m = node.getWorldMatrix();
+    for (const prim of node.getMesh()?.listPrimitives() ?? []) {
+      const position = prim.getAttribute('POSITION')!;
+      for (let i = 0, p: number[] = []; i < position.getCount(); i++) {
+        const [x, y, z] = position.getElement(i, p) as [number, number, number];
+        radii.push(Math.hypot(m[0] * x + m[4] * y + m[8] * z + m[12], m[1] * x + m[5] * y + m[9] * z + m[13], m[2] * x + m[6] * y + m[10] * z + m[14]));
+      }
+    }
+  }
+  return radii;
+}
+
+describe('a quantized input (KHR_mesh_quantization)', () => {
+  it("keeps gltfpack's integer positions through meshopt, LODs and a budget (glTF Transform's quantize truncated them)", async () => {
+    const input = await new NodeIO().registerExtensions([KHRMeshQuantization]).writeBinary(gltfpackStyleSphere());
+    expect(Math.max(...(await worldRadii(input)).map((r) => Math.abs(r - 1)))).toBeLessThan(1e-3);
+    for (const options of [{}, { lods: [0.5] }, { maxTriangles: 700 }, { geometry: 'draco' as const }]) {
+      const { glb, lods } = await optimize(input, options);
+      for (const out of [glb, ...lods.map((lod) => lod.glb)]) {
+        const radii = await worldRadii(out);
+        expect(radii.length).toBeGreaterThan(0);
+        expect(Math.max(...radii.map((r) => Math.abs(r - 1))), JSON.stringify(options)).toBeLessThan(2e-3);
+      }
+    }
   });
 });

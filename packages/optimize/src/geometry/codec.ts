@@ -1,5 +1,5 @@
 import type { Document, Transform } from '@gltf-transform/core';
-import { createTransform, draco, meshopt } from '@gltf-transform/functions';
+import { createTransform, dequantizePrimitive, draco, meshopt } from '@gltf-transform/functions';
 import type { GeometryCodec } from '../presets.js';
 
 /** Options of {@link geometryCodec}. */
@@ -37,6 +37,7 @@ export function geometryCodec(options: GeometryCodecOptions): Transform {
       const encode = meshopt({ encoder: options.meshoptEncoder, level: 'high' });
       return createTransform('meshopt', async (doc, context) => {
         disposeExtensions(doc, CODEC_EXTENSIONS.draco);
+        dequantizePositions(doc);
         await encode(doc, context);
       });
     }
@@ -70,6 +71,22 @@ function unshareWithinPrimitives(doc: Document): void {
         if (seen.has(accessor)) prim.setAttribute(semantic, accessor.clone());
         else seen.add(accessor);
       }
+    }
+  }
+}
+
+/**
+ * Turns integer positions (KHR_mesh_quantization, as gltfpack writes them: unnormalized uint16
+ * with the scale on the node) back into floats before meshopt's quantize step. glTF Transform
+ * 4.5.1's `quantize()` writes the re-centred floats into the integer array before quantizing
+ * them, which truncates every position to 0 or 1: the mesh collapsed to a line and drew nothing.
+ * The node transform it computes is right; only the data was lost.
+ */
+function dequantizePositions(doc: Document): void {
+  for (const mesh of doc.getRoot().listMeshes()) {
+    for (const prim of mesh.listPrimitives()) {
+      const integer = [prim.getAttribute('POSITION'), ...prim.listTargets().map((t) => t.getAttribute('POSITION'))].some((a) => a && a.getComponentType() !== 5126);
+      if (integer) dequantizePrimitive(prim, { pattern: /^POSITION$/ });
     }
   }
 }
