@@ -161,7 +161,7 @@ describe('a quantized input (KHR_mesh_quantization)', () => {
   it("keeps gltfpack's integer positions through meshopt, LODs and a budget (glTF Transform's quantize truncated them)", async () => {
     const input = await new NodeIO().registerExtensions([KHRMeshQuantization]).writeBinary(gltfpackStyleSphere());
     expect(Math.max(...(await worldRadii(input)).map((r) => Math.abs(r - 1)))).toBeLessThan(1e-3);
-    for (const options of [{}, { lods: [0.5] }, { maxTriangles: 700 }, { geometry: 'draco' as const }]) {
+    for (const options of [{}, { lods: [0.5] }, { maxTriangles: 700 }, { geometry: 'draco' as const }, { geometry: 'draco' as const, lods: [0.5], maxTriangles: 700 }, { geometry: 'none' as const, lods: [0.5] }]) {
       const { glb, lods } = await optimize(input, options);
       for (const out of [glb, ...lods.map((lod) => lod.glb)]) {
         const radii = await worldRadii(out);
