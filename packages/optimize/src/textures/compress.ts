@@ -128,9 +128,9 @@ export function ktx2Settings(use: TextureUse, options: Required<Ktx2Options>): K
 
 /**
  * Re-encodes every texture: WebP through sharp (a re-encode larger than the original is never
- * kept, unless the original is a type glTF cannot carry: see {@link CARRIED_AS_IS}), or KTX2 through an injected encoder with per-slot settings (ETC1S sRGB for colour,
- * UASTC + Zstandard linear for normal and data maps, mipmaps, power-of-two sizes within the cap
- * and 12 Mpix). Sets `EXT_texture_webp` / `KHR_texture_basisu` as required extensions when used,
+ * kept, unless the original is a type glTF cannot carry, such as GIF or TIFF), or KTX2 through an
+ * injected encoder with per-slot settings (ETC1S sRGB for colour, UASTC + Zstandard linear for
+ * normal and data maps, mipmaps, power-of-two sizes within the cap and 12 Mpix). Sets `EXT_texture_webp` / `KHR_texture_basisu` as required extensions when used,
  * and removes those (and `EXT_texture_avif`) whose images are gone.
  * `keep` leaves images untouched but still checks that each decodes.
  */
