@@ -233,6 +233,10 @@ export class KilnLoader {
       for (const texture of template.textures) this.renderer.initTexture(texture);
     }
     const scene = cloneScene(template.scene, template.skinned);
+    // World matrices current before anyone reads bounds: a SkinnedMesh computes (and caches) its
+    // bounding box from its bones' world matrices, which are stale after parsing and cloning, so
+    // `Box3.setFromObject(asset.scene)` right after load was wrong for quantized skinned models.
+    scene.updateMatrixWorld(true);
     if (this.precompile) {
       // Issues the compile and link calls now; the GPU process works on them while other assets
       // load, and the first frame finds the programs ready (three checks them lazily).

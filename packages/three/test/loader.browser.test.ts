@@ -2,6 +2,7 @@
 // from one origin (the app server), the assets from others (the @kiln/storage CDN server, a
 // fault-injecting proxy in front of it, and RGW with presigned URLs in rgw.browser.test.ts).
 import { Document, Format, NodeIO } from '@gltf-transform/core';
+import { KHRMeshQuantization } from '@gltf-transform/extensions';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -758,6 +759,64 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     expect(result.noBin.error?.message).toMatch(/sphere\.gltf/);
     // three.js logs the texture it could not load; nothing else reaches the console.
     expect(log.console.filter((m) => m.type === 'error').every((m) => /Couldn't load texture|404/.test(m.text))).toBe(true);
+  });
+
+  it('resolves with world matrices current, so the bounds of a skinned model are right at once', async () => {
+    // A skinned strip as gltfpack writes it: 14-bit integer positions (KHR_mesh_quantization),
+    // scale and offset on the skinned mesh's node too. three.js reads the bounds of a SkinnedMesh
+    // through its bones' and its own world matrices, and caches them.
+    const doc = new Document();
+    doc.createExtension(KHRMeshQuantization).setRequired(true);
+    const buffer = doc.createBuffer();
+    const rows = 8;
+    const step = 2 / 16383;
+    const positions: number[] = [];
+    const joints: number[] = [];
+    const weights: number[] = [];
+    const indices: number[] = [];
+    for (let r = 0; r <= rows; r++) {
+      const y = (r / rows) * 2;
+      positions.push(0, Math.round(y / step), 0, Math.round(0.8 / step), Math.round(y / step), 0);
+      joints.push(0, 1, 0, 0, 0, 1, 0, 0);
+      weights.push(1 - r / rows, r / rows, 0, 0, 1 - r / rows, r / rows, 0, 0);
+      if (r < rows) indices.push(r * 2, r * 2 + 1, r * 2 + 2, r * 2 + 1, r * 2 + 3, r * 2 + 2);
+    }
+    const prim = doc
+      .createPrimitive()
+      .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Uint16Array(positions)).setBuffer(buffer))
+      .setAttribute('JOINTS_0', doc.createAccessor().setType('VEC4').setArray(new Uint8Array(joints)).setBuffer(buffer))
+      .setAttribute('WEIGHTS_0', doc.createAccessor().setType('VEC4').setArray(new Float32Array(weights)).setBuffer(buffer))
+      .setIndices(doc.createAccessor().setType('SCALAR').setArray(new Uint16Array(indices)).setBuffer(buffer))
+      .setMaterial(doc.createMaterial('strip').setDoubleSided(true));
+    const root = doc.createNode('root');
+    const tip = doc.createNode('tip').setTranslation([0, 1, 0]);
+    root.addChild(tip);
+    // Inverse bind matrices with the dequantization folded in (the node's own transform is
+    // ignored for skinning), as gltfpack writes them.
+    const ibm = new Float32Array([step, 0, 0, 0, 0, step, 0, 0, 0, 0, step, 0, -0.4, 0, 0, 1, step, 0, 0, 0, 0, step, 0, 0, 0, 0, step, 0, -0.4, -1, 0, 1]);
+    const skin = doc.createSkin().addJoint(root).addJoint(tip).setSkeleton(root).setInverseBindMatrices(doc.createAccessor().setType('MAT4').setArray(ibm).setBuffer(buffer));
+    const strip = doc.createNode('strip').setMesh(doc.createMesh().addPrimitive(prim)).setSkin(skin).setTranslation([-0.4, 0, 0]).setScale([step, step, step]);
+    doc.createScene().addChild(root).addChild(doc.createNode('column').addChild(strip));
+    mkdirSync(join(appDir, 'skin'), { recursive: true });
+    writeFileSync(join(appDir, 'skin', 'quantized.glb'), await new NodeIO().registerExtensions([KHRMeshQuantization]).writeBinary(doc));
+
+    const result = await page.evaluate(async ({ decoders, url }) => {
+      const { kt } = window;
+      const loader = kt.loader({ decoderPath: decoders });
+      const first = await loader.load(url);
+      const second = await loader.load(url); // a clone of the cached template
+      // What a game template does on load to place or frame a model.
+      const boxes = [first, second].map((asset) => {
+        const box = new kt.THREE.Box3().setFromObject(asset.scene);
+        return [...box.min.toArray(), ...box.max.toArray()].map((v) => Math.round(v * 100) / 100);
+      });
+      first.release();
+      second.release();
+      loader.dispose();
+      return boxes;
+    }, { decoders: env.decoders, url: `${app.url}/skin/quantized.glb` });
+    // The strip's bind pose: 0.8 wide, 0 to 2 high.
+    for (const box of result) expect(box).toEqual([-0.4, 0, 0, 0.4, 2, 0]);
   });
 
   it('says what is wrong with a cut GLB and with corrupt Draco data', async () => {
