@@ -186,6 +186,12 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     if (dropped.length > 0) {
       warn(`optional extension${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} dropped: glTF Transform cannot carry ${dropped.length > 1 ? 'them' : 'it'} (the output leaves ${dropped.length > 1 ? 'their' : 'its'} data out)`);
     }
+    if (extensionsBefore.includes('KHR_materials_pbrSpecularGlossiness')) {
+      // Kept, as every material extension is; but the common runtime no longer reads it.
+      warn(
+        "KHR_materials_pbrSpecularGlossiness (archived by Khronos) is kept, but three.js r147 and later no longer read it and draw each material's metal/rough values instead; glTF Transform's metalRough() converts it",
+      );
+    }
     const meshesBefore = doc
       .getRoot()
       .listMeshes()

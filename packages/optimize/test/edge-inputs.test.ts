@@ -2,8 +2,8 @@
 // file, misread or refuse the input: scenes without nodes, GLBs without a BIN chunk, UV sets
 // picked by KHR_texture_transform, unknown optional extensions, primitives without POSITION,
 // textures without an image, and the resources a .gltf on disk names.
-import { Document } from '@gltf-transform/core';
-import { KHRTextureTransform } from '@gltf-transform/extensions';
+import { Document, NodeIO } from '@gltf-transform/core';
+import { KHRMaterialsPBRSpecularGlossiness, KHRTextureTransform } from '@gltf-transform/extensions';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -113,6 +113,20 @@ describe('optional extensions glTF Transform does not know', () => {
     expect(report.warnings).toContain('optional extensions EXT_lights_image_based, VENDOR_gameplay dropped: glTF Transform cannot carry them (the output leaves their data out)');
     expect(glbJson(glb)['extensionsUsed']).not.toContain('VENDOR_gameplay');
     expect(report.validation.added).toEqual([]);
+  });
+});
+
+describe('KHR_materials_pbrSpecularGlossiness', () => {
+  it('is kept, with a warning that three.js no longer reads it', async () => {
+    const doc = sphereDocument();
+    const specGloss = doc.createExtension(KHRMaterialsPBRSpecularGlossiness);
+    const material = doc.getRoot().listMaterials()[0]!;
+    material.setExtension('KHR_materials_pbrSpecularGlossiness', specGloss.createPBRSpecularGlossiness().setDiffuseFactor([0.8, 0.1, 0.1, 1]).setGlossinessFactor(0.6));
+    const { glb, report } = await optimize(await new NodeIO().registerExtensions([KHRMaterialsPBRSpecularGlossiness]).writeBinary(doc));
+    expect(report.warnings.filter((w) => w.startsWith('KHR_materials_pbrSpecularGlossiness (archived by Khronos) is kept, but three.js r147'))).toHaveLength(1);
+    expect(glbJson(glb)['materials'][0].extensions?.KHR_materials_pbrSpecularGlossiness).toMatchObject({ glossinessFactor: 0.6 });
+    const plain = await optimize(await toGlb(sphereDocument()));
+    expect(plain.report.warnings.join()).not.toContain('SpecularGlossiness');
   });
 });
 
