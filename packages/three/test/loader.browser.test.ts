@@ -14,7 +14,7 @@ import type {} from './browser/page.js';
 import { prepareApp, startAppServer, type AppServer } from './helpers/app.js';
 import { browserMissing, launchBrowser, openPage, type PageLog } from './helpers/browser.js';
 import { startChaosProxy, type ChaosProxy } from './helpers/chaos.js';
-import { checker, encodePng, spherePrimitive, uvSphere } from './fixtures/generate.js';
+import { checker, encodePng, skinnedStripDocument, spherePrimitive, uvSphere } from './fixtures/generate.js';
 import { ensureFixtures } from './helpers/fixtures.js';
 import { startAssetStack, type AssetStack } from './helpers/stack.js';
 
@@ -762,41 +762,9 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
   });
 
   it('resolves with world matrices current, so the bounds of a skinned model are right at once', async () => {
-    // A skinned strip as gltfpack writes it: 14-bit integer positions (KHR_mesh_quantization),
-    // scale and offset on the skinned mesh's node too. three.js reads the bounds of a SkinnedMesh
-    // through its bones' and its own world matrices, and caches them.
-    const doc = new Document();
-    doc.createExtension(KHRMeshQuantization).setRequired(true);
-    const buffer = doc.createBuffer();
-    const rows = 8;
-    const step = 2 / 16383;
-    const positions: number[] = [];
-    const joints: number[] = [];
-    const weights: number[] = [];
-    const indices: number[] = [];
-    for (let r = 0; r <= rows; r++) {
-      const y = (r / rows) * 2;
-      positions.push(0, Math.round(y / step), 0, Math.round(0.8 / step), Math.round(y / step), 0);
-      joints.push(0, 1, 0, 0, 0, 1, 0, 0);
-      weights.push(1 - r / rows, r / rows, 0, 0, 1 - r / rows, r / rows, 0, 0);
-      if (r < rows) indices.push(r * 2, r * 2 + 1, r * 2 + 2, r * 2 + 1, r * 2 + 3, r * 2 + 2);
-    }
-    const prim = doc
-      .createPrimitive()
-      .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Uint16Array(positions)).setBuffer(buffer))
-      .setAttribute('JOINTS_0', doc.createAccessor().setType('VEC4').setArray(new Uint8Array(joints)).setBuffer(buffer))
-      .setAttribute('WEIGHTS_0', doc.createAccessor().setType('VEC4').setArray(new Float32Array(weights)).setBuffer(buffer))
-      .setIndices(doc.createAccessor().setType('SCALAR').setArray(new Uint16Array(indices)).setBuffer(buffer))
-      .setMaterial(doc.createMaterial('strip').setDoubleSided(true));
-    const root = doc.createNode('root');
-    const tip = doc.createNode('tip').setTranslation([0, 1, 0]);
-    root.addChild(tip);
-    // Inverse bind matrices with the dequantization folded in (the node's own transform is
-    // ignored for skinning), as gltfpack writes them.
-    const ibm = new Float32Array([step, 0, 0, 0, 0, step, 0, 0, 0, 0, step, 0, -0.4, 0, 0, 1, step, 0, 0, 0, 0, step, 0, 0, 0, 0, step, 0, -0.4, -1, 0, 1]);
-    const skin = doc.createSkin().addJoint(root).addJoint(tip).setSkeleton(root).setInverseBindMatrices(doc.createAccessor().setType('MAT4').setArray(ibm).setBuffer(buffer));
-    const strip = doc.createNode('strip').setMesh(doc.createMesh().addPrimitive(prim)).setSkin(skin).setTranslation([-0.4, 0, 0]).setScale([step, step, step]);
-    doc.createScene().addChild(root).addChild(doc.createNode('column').addChild(strip));
+    // The fixtures' skinned strip as gltfpack writes it (integer positions). three.js reads the
+    // bounds of a SkinnedMesh through its bones' and its own world matrices, and caches them.
+    const doc = skinnedStripDocument(8, { quantized: true });
     mkdirSync(join(appDir, 'skin'), { recursive: true });
     writeFileSync(join(appDir, 'skin', 'quantized.glb'), await new NodeIO().registerExtensions([KHRMeshQuantization]).writeBinary(doc));
 
