@@ -216,7 +216,10 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
     // LODs.
     const lods: LodResult[] = [];
     const lodReports: LodReport[] = [];
-    if (lodBase) {
+    if (lodBase && after.triangles === 0) {
+      // Points and lines only: the simplifier reduces triangles, so every level would be LOD0 again.
+      warn(`no LOD levels made: the model draws no triangles (only points or lines), and LODs are made by simplifying triangles`);
+    } else if (lodBase) {
       for (const [i, ratio] of o.lods.entries()) {
         const level = i + 1;
         const previous = lods[lods.length - 1]?.triangles ?? after.triangles;

@@ -1,4 +1,5 @@
 import { AssetSchema, LodVariantSchema } from '@kiln/manifest';
+import { Document, NodeIO, Primitive } from '@gltf-transform/core';
 import { describe, expect, it } from 'vitest';
 import { countTriangles, optimize, OptimizeError, toManifestLods } from '../src/index.js';
 import { cubeData, cubeDocument, pbrDocument, SPHERE_TRIANGLES, sphereDocument, toGlb } from './helpers/fixtures.js';
@@ -122,6 +123,19 @@ describe('LODs', () => {
     expect(lodDescriptor).toEqual([]);
     expect(report.warnings).toHaveLength(2);
     expect(report.warnings[0]).toMatch(/^LOD 1 \(ratio 0\.5\) stalled at 12 triangles \(100\.0% of LOD0\)/);
+  });
+
+  it('makes no levels for a model without triangles (a point cloud), and says why instead of blaming the error bound', async () => {
+    const doc = new Document();
+    const buffer = doc.createBuffer();
+    const positions = new Float32Array(3000).map((_, i) => Math.sin(i * 12.9898) * 0.5);
+    const cloud = doc.createPrimitive().setMode(Primitive.Mode.POINTS).setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(positions).setBuffer(buffer));
+    doc.createScene().addChild(doc.createNode('cloud').setMesh(doc.createMesh('cloud').addPrimitive(cloud)));
+    const { glb, lods, lodDescriptor, report } = await optimize(await new NodeIO().writeBinary(doc), { lods: [0.5, 0.25] });
+    expect(lods).toEqual([]);
+    expect(lodDescriptor).toEqual([]);
+    expect(report.warnings).toEqual(['no LOD levels made: the model draws no triangles (only points or lines), and LODs are made by simplifying triangles']);
+    expect(glbJson(glb).meshes[0].primitives[0].mode).toBe(Primitive.Mode.POINTS);
   });
 
   it('warns about a level that stops well short of its ratio, and says how little it saves', async () => {
