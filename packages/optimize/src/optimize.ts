@@ -350,6 +350,7 @@ async function checkValidation(
   warn: (message: string) => void,
 ): Promise<OptimizeReport['validation']> {
   if (!validateOutput) return { before: null, after: null, added: [] };
+  if (before && before.errors > 0) warn(invalidInputWarning(before, o.geometry !== 'none'));
   const after = await validateOutput();
   const added = addedIssues(before, after);
   if (added.length > 0) {
@@ -359,6 +360,22 @@ async function checkValidation(
     warn(message);
   }
   return { before, after, added };
+}
+
+/**
+ * Said when the input already fails validation: nothing repairs it (glTF Transform reads what it
+ * can), and behind meshopt or Draco the output's validation cannot see faults in vertex or
+ * animation data, so a smaller error count after does not mean they are gone.
+ */
+function invalidInputWarning(before: ValidationSummary, compressed: boolean): string {
+  const errors = Object.entries(before.codes)
+    .filter(([, entry]) => entry.severity === 'error')
+    .sort((a, b) => b[1].count - a[1].count);
+  const codes = errors.slice(0, 3).map(([code, { count }]) => `${code} ×${count}`).join(', ') + (errors.length > 3 ? ', …' : '');
+  const first = before.messages.find((m) => m.severity === 'error');
+  const where = first ? `; first: ${first.pointer ? `${first.pointer}: ` : ''}${first.message}` : '';
+  const hidden = compressed ? '; the validator cannot read vertex or animation data inside meshopt or Draco buffers, so the output\'s error count does not show faults carried there' : '';
+  return `the input has ${before.errors} validator error${before.errors === 1 ? '' : 's'} (${codes}${where}): Kiln does not repair invalid input, and the output can carry the same faults${hidden}`;
 }
 
 async function buildLod(

@@ -129,7 +129,7 @@ describe('LODs', () => {
     const doc = new Document();
     const buffer = doc.createBuffer();
     const positions = new Float32Array(3000).map((_, i) => Math.sin(i * 12.9898) * 0.5);
-    const cloud = doc.createPrimitive().setMode(Primitive.Mode.POINTS).setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(positions).setBuffer(buffer));
+    const cloud = doc.createPrimitive().setMode(Primitive.Mode.POINTS!).setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(positions).setBuffer(buffer));
     doc.createScene().addChild(doc.createNode('cloud').setMesh(doc.createMesh('cloud').addPrimitive(cloud)));
     const { glb, lods, lodDescriptor, report } = await optimize(await new NodeIO().writeBinary(doc), { lods: [0.5, 0.25] });
     expect(lods).toEqual([]);

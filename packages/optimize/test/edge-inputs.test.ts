@@ -130,6 +130,30 @@ describe('KHR_materials_pbrSpecularGlossiness', () => {
   });
 });
 
+describe('an input that fails validation', () => {
+  it('is optimized with a warning that names its errors and says the compressed output cannot show them', async () => {
+    // NaN vertices: glTF Transform reads them, and behind meshopt the output validates clean.
+    const doc = sphereDocument();
+    const position = doc.getRoot().listMeshes()[0]!.listPrimitives()[0]!.getAttribute('POSITION')!;
+    const array = position.getArray()!.slice();
+    array.fill(Number.NaN, 0, 6);
+    position.setArray(array);
+    const { report } = await optimize(await toGlb(doc));
+    expect(report.validation.before?.codes['ACCESSOR_INVALID_FLOAT']?.count).toBe(6);
+    expect(report.validation.after?.errors).toBe(0);
+    const warnings = report.warnings.filter((w) => w.startsWith('the input has'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^the input has \d+ validator errors \(ACCESSOR_INVALID_FLOAT ×6, .*; first: \/accessors\/\d+: Accessor element at index 0 is NaN\.\): Kiln does not repair invalid input/);
+    expect(warnings[0]).toContain('inside meshopt or Draco buffers');
+    // Uncompressed, the output's own validation shows what was carried: no claim about buffers.
+    const plain = await optimize(await toGlb(doc), { geometry: 'none' });
+    expect(plain.report.validation.after?.codes['ACCESSOR_INVALID_FLOAT']?.count).toBeGreaterThan(0);
+    expect(plain.report.warnings.find((w) => w.startsWith('the input has'))).not.toContain('meshopt');
+    // A valid input says nothing of the kind.
+    expect((await optimize(await toGlb(sphereDocument()))).report.warnings).toEqual([]);
+  });
+});
+
 describe('mesh primitives without POSITION', () => {
   // Valid glTF (clients skip them when drawing), on which glTF Transform's weld fails with a bare
   // TypeError: dropped with a warning, and a mesh they leave empty goes with them.
