@@ -350,12 +350,15 @@ async function checkValidation(
   warn: (message: string) => void,
 ): Promise<OptimizeReport['validation']> {
   if (!validateOutput) return { before: null, after: null, added: [] };
-  if (before && before.errors > 0) warn(invalidInputWarning(before, o.geometry !== 'none'));
+  const inputFaulty = before !== null && before.errors > 0;
+  if (inputFaulty) warn(invalidInputWarning(before, o.geometry !== 'none'));
   const after = await validateOutput();
   const added = addedIssues(before, after);
   if (added.length > 0) {
     const list = added.map((a) => `${a.code} (${a.severity}, ${a.before} → ${a.after}): ${a.message}`).join('; ');
-    const message = `the output adds validator issues: ${list}`;
+    // An input's broken reference that glTF Transform read as absent surfaces here: name it.
+    const cause = inputFaulty ? ` (the input already has ${before.errors} validator error${before.errors === 1 ? '' : 's'}; first: ${firstError(before)})` : '';
+    const message = `the output adds validator issues: ${list}${cause}`;
     if (o.validate === 'error') throw new OptimizeError('validation_failed', message, { details: { added } });
     warn(message);
   }
@@ -372,10 +375,15 @@ function invalidInputWarning(before: ValidationSummary, compressed: boolean): st
     .filter(([, entry]) => entry.severity === 'error')
     .sort((a, b) => b[1].count - a[1].count);
   const codes = errors.slice(0, 3).map(([code, { count }]) => `${code} ×${count}`).join(', ') + (errors.length > 3 ? ', …' : '');
-  const first = before.messages.find((m) => m.severity === 'error');
-  const where = first ? `; first: ${first.pointer ? `${first.pointer}: ` : ''}${first.message}` : '';
   const hidden = compressed ? '; the validator cannot read vertex or animation data inside meshopt or Draco buffers, so the output\'s error count does not show faults carried there' : '';
-  return `the input has ${before.errors} validator error${before.errors === 1 ? '' : 's'} (${codes}${where}): Kiln does not repair invalid input, and the output can carry the same faults${hidden}`;
+  return `the input has ${before.errors} validator error${before.errors === 1 ? '' : 's'} (${codes}; first: ${firstError(before)}): Kiln does not repair invalid input, and the output can carry the same faults${hidden}`;
+}
+
+/** The first error a validation reported, with its pointer and code. */
+function firstError(summary: ValidationSummary): string {
+  const first = summary.messages.find((m) => m.severity === 'error');
+  if (!first) return 'not listed';
+  return `${first.pointer ? `${first.pointer}: ` : ''}${first.message.replace(/\.$/, '')} [${first.code}]`;
 }
 
 async function buildLod(

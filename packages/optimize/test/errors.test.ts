@@ -109,11 +109,22 @@ describe('bad input fails with one clear message and a code', () => {
     expect(off.code).toBe('invalid_gltf');
   });
 
-  it('a buffer view past the end of its buffer', async () => {
+  it('a buffer view past the end of its buffer: the JSON contradicts itself, the file is whole', async () => {
     const glb = editGlbJson(await toGlb(cubeDocument()), (json) => {
       json['bufferViews'][0].byteLength += 4096;
     });
-    expect((await failure(optimize(glb))).code).toBe('truncated_glb');
+    const e = await failure(optimize(glb));
+    expect(e.code).toBe('invalid_gltf');
+    expect(e.message).toMatch(/^bufferViews\.0 ends at byte \d+, past buffers\.0 \(\d+ bytes\)$/);
+  });
+
+  it('a broken reference glTF Transform reads as absent fails with the input\'s fault named', async () => {
+    // A channel aimed at a node that does not exist: read as a channel without a target node,
+    // which the output's validation then flags; the message names the input's own error.
+    const glb = editGlbJson(await toGlb(skinnedDocument()), (json) => (json['animations'][0].channels[0].target.node = 99));
+    const e = await failure(optimize(glb));
+    expect(e.code).toBe('validation_failed');
+    expect(e.message).toContain('(the input already has 1 validator error; first: /animations/0/channels/0/target/node: Unresolved reference: 99 [UNRESOLVED_REFERENCE])');
   });
 });
 
