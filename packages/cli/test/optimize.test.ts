@@ -185,6 +185,22 @@ describe('kiln optimize: bad input exits 1 with one clear line, no stack trace, 
     expect(report.report.warnings).toEqual([expect.stringMatching(/^LOD 1 \(ratio 0\.5\) stalled at 12 triangles .* at the error bound 0\.002: /)]);
   });
 
+  it('warns about an invalid input and writes it; --validate strict refuses it, writing nothing', async () => {
+    // POSITION bounds that lie: glTF Transform reads the file, the validator flags it.
+    const glb = editGlbJson(await toGlb(cubeDocument()), (json) => (json['accessors'][0].max = [0, 0, 0]));
+    await writeFile(join(dir, 'bent.glb'), glb);
+    const warned = await kiln('optimize', 'bent.glb', '--json', '--quiet');
+    expect(warned.code).toBe(EXIT.ok);
+    const [result] = JSON.parse(warned.stdout);
+    expect(result.report.warnings).toEqual([expect.stringMatching(/^the input has 6 validator errors \(ACCESSOR_MAX_MISMATCH ×3, ACCESSOR_ELEMENT_OUT_OF_MAX_BOUND ×3; first: \/accessors\/0\/max\/0: /)]);
+    await rm(join(dir, 'bent.opt.glb'));
+    const refused = await kiln('optimize', 'bent.glb', '--validate', 'strict', '--quiet');
+    expect(refused.code).toBe(EXIT.failure);
+    expect(refused.stderr).toMatch(/^kiln optimize: bent\.glb: invalid glTF: the input has 6 validator errors \(ACCESSOR_MAX_MISMATCH ×3, .*\) \(validate: 'strict', --validate strict, refuses invalid input\) \[invalid_gltf\]\n$/);
+    expect(await files()).toEqual(['bent.glb']);
+    expect((await kiln('optimize', 'bent.glb', '--validate', 'sometimes', '--quiet')).code).toBe(EXIT.usage);
+  });
+
   it('--budget-error lets the budget simplify further', async () => {
     await writeFile(join(dir, 'sphere.glb'), await toGlb(sphereDocument(64, 32)));
     const strict = await kiln('optimize', 'sphere.glb', '--max-triangles', '200', '--quiet');

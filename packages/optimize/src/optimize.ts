@@ -171,6 +171,14 @@ export async function optimize(input: OptimizeInput, options?: OptimizeOptions):
       }
       return document;
     });
+    if (o.validate === 'strict') {
+      const input = await validationBefore;
+      if (input && input.errors > 0) {
+        throw new OptimizeError('invalid_gltf', `invalid glTF: the input has ${errorList(input)} (validate: 'strict', --validate strict, refuses invalid input)`, {
+          details: { validator: input.messages.filter((m) => m.severity === 'error').slice(0, 10) },
+        });
+      }
+    }
     doc.setLogger(toGltfTransformLogger(o.logger));
     const before: AssetSize = parsed
       ? { bytes: parsed.bytes, textureBytes: parsed.textureBytes, geometryBytes: parsed.bytes - parsed.textureBytes, triangles: countTriangles(doc) }
@@ -359,7 +367,7 @@ async function checkValidation(
     // An input's broken reference that glTF Transform read as absent surfaces here: name it.
     const cause = inputFaulty ? ` (the input already has ${before.errors} validator error${before.errors === 1 ? '' : 's'}; first: ${firstError(before)})` : '';
     const message = `the output adds validator issues: ${list}${cause}`;
-    if (o.validate === 'error') throw new OptimizeError('validation_failed', message, { details: { added } });
+    if (o.validate !== 'warn') throw new OptimizeError('validation_failed', message, { details: { added } });
     warn(message);
   }
   return { before, after, added };
@@ -371,12 +379,17 @@ async function checkValidation(
  * animation data, so a smaller error count after does not mean they are gone.
  */
 function invalidInputWarning(before: ValidationSummary, compressed: boolean): string {
-  const errors = Object.entries(before.codes)
+  const hidden = compressed ? '; the validator cannot read vertex or animation data inside meshopt or Draco buffers, so the output\'s error count does not show faults carried there' : '';
+  return `the input has ${errorList(before)}: Kiln does not repair invalid input, and the output can carry the same faults${hidden}`;
+}
+
+/** "3 validator errors (CODE ×2, CODE ×1; first: pointer: message [CODE])" */
+function errorList(summary: ValidationSummary): string {
+  const errors = Object.entries(summary.codes)
     .filter(([, entry]) => entry.severity === 'error')
     .sort((a, b) => b[1].count - a[1].count);
   const codes = errors.slice(0, 3).map(([code, { count }]) => `${code} ×${count}`).join(', ') + (errors.length > 3 ? ', …' : '');
-  const hidden = compressed ? '; the validator cannot read vertex or animation data inside meshopt or Draco buffers, so the output\'s error count does not show faults carried there' : '';
-  return `the input has ${before.errors} validator error${before.errors === 1 ? '' : 's'} (${codes}; first: ${firstError(before)}): Kiln does not repair invalid input, and the output can carry the same faults${hidden}`;
+  return `${summary.errors} validator error${summary.errors === 1 ? '' : 's'} (${codes}; first: ${firstError(summary)})`;
 }
 
 /** The first error a validation reported, with its pointer and code. */

@@ -81,9 +81,11 @@ export interface OptimizeOptions {
   ktx2?: Ktx2Options;
   /**
    * Khronos glTF Validator before and after: `error` fails when the output adds errors or
-   * warnings the input did not have, `warn` reports them, `off` skips validation. Default `error`.
+   * warnings the input did not have, `warn` reports them, `off` skips validation. `strict` is
+   * `error` that also refuses an input with validator errors (`invalid_gltf`, before any heavy
+   * work), where the others optimize it with a warning. Default `error`.
    */
-  validate?: 'error' | 'warn' | 'off';
+  validate?: 'error' | 'warn' | 'off' | 'strict';
   /** Measure PSNR of every re-encoded texture. Default true. */
   measureQuality?: boolean;
   /** KTX2 worker threads when `optimize` starts its own pool. Default: available cores, at most 4. */
@@ -115,7 +117,7 @@ export const OPTIMIZE_DEFAULTS = Object.freeze({
   budgetError: 0.01,
   onBudgetUnreachable: 'error' as 'error' | 'warn',
   lodError: 0.05,
-  validate: 'error' as 'error' | 'warn' | 'off',
+  validate: 'error' as 'error' | 'warn' | 'off' | 'strict',
   measureQuality: true,
 });
 
@@ -156,7 +158,7 @@ export interface ResolvedOptions {
   lodSwitch: Required<LodSwitchOptions>;
   webp: Required<WebpOptions>;
   ktx2: Required<Ktx2Options>;
-  validate: 'error' | 'warn' | 'off';
+  validate: 'error' | 'warn' | 'off' | 'strict';
   measureQuality: boolean;
   concurrency: number | null;
   ktx2Encoder: Ktx2Encoder | null;
@@ -209,7 +211,7 @@ const OptionsSchema = z.strictObject({
       etc1sEverywhere: z.boolean().optional(),
     })
     .optional(),
-  validate: z.enum(['error', 'warn', 'off']).optional(),
+  validate: z.enum(['error', 'warn', 'off', 'strict']).optional(),
   measureQuality: z.boolean().optional(),
   concurrency: z.int().min(1, 'must be >= 1').max(64, 'must be <= 64').optional(),
   ktx2Encoder: object('a KTX2 encoder (an object with encode())', 'encode').optional(),

@@ -152,6 +152,21 @@ describe('an input that fails validation', () => {
     // A valid input says nothing of the kind.
     expect((await optimize(await toGlb(sphereDocument()))).report.warnings).toEqual([]);
   });
+
+  it("is refused with validate: 'strict', naming its errors; a valid input passes", async () => {
+    const doc = sphereDocument();
+    const position = doc.getRoot().listMeshes()[0]!.listPrimitives()[0]!.getAttribute('POSITION')!;
+    position.setArray(position.getArray()!.slice().fill(Number.NaN, 0, 3));
+    const error = await optimize(await toGlb(doc), { validate: 'strict' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OptimizeError);
+    expect((error as OptimizeError).code).toBe('invalid_gltf');
+    expect((error as OptimizeError).message).toMatch(/^invalid glTF: the input has \d+ validator errors \(ACCESSOR_INVALID_FLOAT ×3, .*\) \(validate: 'strict', --validate strict, refuses invalid input\)$/);
+    const valid = await optimize(await toGlb(sphereDocument()), { validate: 'strict' });
+    expect(valid.report.validation.after?.errors).toBe(0);
+  });
 });
 
 describe('mesh primitives without POSITION', () => {

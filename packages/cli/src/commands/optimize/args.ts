@@ -23,7 +23,8 @@ Options:
   --lods <ratios>          LOD ratios, such as 0.5,0.25,0.1: writes <name>.lod1.glb, …
   --lod-error <e>          How far the LODs may move the surface, as a fraction of the model's size (default 0.05)
   --concurrency <n>        Files processed at once, and KTX2 worker threads (default: cores, at most 4)
-  --validate <mode>        error | warn | off: new validator issues fail, warn or are not checked (default error)
+  --validate <mode>        error | warn | off | strict: new validator issues fail, warn or are not checked;
+                           strict also refuses an input with validator errors (default error)
   --no-psnr                Skip the per-texture PSNR (it decodes every re-encoded texture again)
   --json                   Print the reports as JSON on stdout (progress stays on stderr)
   --quiet                  No progress output
@@ -52,7 +53,7 @@ export interface OptimizeCommandOptions {
   /** Error bound of LOD simplification (`--lod-error`); null = the library default. */
   lodError: number | null;
   concurrency: number;
-  validate: 'error' | 'warn' | 'off';
+  validate: 'error' | 'warn' | 'off' | 'strict';
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -114,7 +115,7 @@ export function parseOptimizeArgs(argv: readonly string[]): OptimizeCommandOptio
     lods: ratios(v.lods),
     lodError: fraction('lod-error', v['lod-error']),
     concurrency: positiveInt('concurrency', v.concurrency) ?? Math.max(1, Math.min(4, availableParallelism())),
-    validate: oneOf('validate', v.validate, ['error', 'warn', 'off'] as const) ?? 'error',
+    validate: oneOf('validate', v.validate, ['error', 'warn', 'off', 'strict'] as const) ?? 'error',
     json: v.json ?? false,
     quiet: v.quiet ?? false,
     verbose: v.verbose ?? false,
