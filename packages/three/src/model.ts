@@ -2,6 +2,7 @@ import { stripQuery } from '@kiln/manifest';
 import type { AnimationClip, Object3D, Texture } from 'three';
 import type { GLTF, GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import type { Cacheable } from './cache.js';
+import { binChunkLength, findGltfFault } from './gltf-faults.js';
 import type { GltfJsonHead } from './gltf-header.js';
 import { isKilnLoadError, KilnLoadError } from './errors.js';
 import { messageOf } from './fetch.js';
@@ -25,6 +26,15 @@ export interface ParseModelContext {
   missingTexture: MissingTextureMode;
   warn: (message: string) => void;
   assetId: string | undefined;
+}
+
+/** What is structurally wrong with a file GLTFLoader failed on, if {@link findGltfFault} can tell. */
+function faultOf(json: GltfJsonHead, bytes: ArrayBuffer): string | undefined {
+  try {
+    return findGltfFault(json as Record<string, unknown>, binChunkLength(bytes));
+  } catch {
+    return undefined; // a hierarchy deep enough to exhaust the stack: GLTFLoader's words alone
+  }
 }
 
 /**
@@ -53,7 +63,8 @@ export async function parseModel(gltfLoader: GLTFLoader, bytes: ArrayBuffer, url
       );
       throw error;
     }
-    throw new KilnLoadError('decode', `${label}: GLTFLoader could not parse ${stripQuery(url)}: ${messageOf(error)}`, {
+    const fault = faultOf(json, bytes);
+    throw new KilnLoadError('decode', `${label}: GLTFLoader could not parse ${stripQuery(url)}: ${messageOf(error)}${fault ? ` (${fault})` : ''}`, {
       cause: error,
       details: { url: stripQuery(url), assetId: context.assetId },
     });

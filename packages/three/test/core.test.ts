@@ -8,6 +8,7 @@ import { isKilnLoadError, KilnLoadError } from '../src/errors.js';
 import { download, looksPresigned, messageOf, type NetContext } from '../src/fetch.js';
 import { looksLikeDecoderFile } from '../src/decoders.js';
 import { gunzipIfGzip, isGzip } from '../src/gunzip.js';
+import { binChunkLength, findGltfFault } from '../src/gltf-faults.js';
 import { readGltfJson } from '../src/gltf-header.js';
 import { checkLoaderOptions, checkPreloadOptions, type KilnLoaderOptions } from '../src/options.js';
 import { ProgressTracker, type KilnProgress } from '../src/progress.js';
@@ -381,5 +382,88 @@ describe('readGltfJson', () => {
   it('rejects what is neither a GLB nor glTF JSON, and JSON that does not parse', () => {
     expect(() => readGltfJson(new Uint8Array([1, 2, 3]).buffer, 'x')).toThrow(/neither a GLB nor glTF JSON/);
     expect(() => readGltfJson(new TextEncoder().encode('{ "asset": ').buffer as ArrayBuffer, 'x')).toThrow('x: the glTF JSON does not parse');
+  });
+});
+
+describe('findGltfFault (what lies behind a failed GLTFLoader parse)', () => {
+  /** A valid one-triangle glTF: one buffer of 42 bytes (3 float positions, 3 uint16 indices). */
+  const valid = () => ({
+    asset: { version: '2.0' },
+    scene: 0,
+    scenes: [{ nodes: [0] }],
+    nodes: [{ name: 'root', children: [1] }, { name: 'tri', mesh: 0 }],
+    meshes: [{ primitives: [{ attributes: { POSITION: 0 }, indices: 1, material: 0 }] }],
+    materials: [{ pbrMetallicRoughness: { baseColorTexture: { index: 0 } } }],
+    textures: [{ source: 0 }],
+    images: [{ uri: 'a.png' }],
+    accessors: [
+      { bufferView: 0, componentType: 5126, count: 3, type: 'VEC3' },
+      { bufferView: 1, componentType: 5123, count: 3, type: 'SCALAR' },
+    ],
+    bufferViews: [
+      { buffer: 0, byteLength: 36 },
+      { buffer: 0, byteOffset: 36, byteLength: 6 },
+    ],
+    buffers: [{ byteLength: 42 }],
+  });
+  const faultOf = (edit: (json: any) => void, bin?: number) => {
+    const json: any = valid();
+    edit(json);
+    return findGltfFault(json, bin);
+  };
+
+  it('finds nothing in a valid file', () => {
+    expect(findGltfFault(valid(), 44)).toBeUndefined();
+    expect(findGltfFault({ asset: { version: '2.0' } }, undefined)).toBeUndefined();
+  });
+
+  it('names a broken reference by its JSON pointer, with what the file has', () => {
+    expect(faultOf((j) => (j.scenes[0].nodes = [0, 42]))).toBe('/scenes/0/nodes/1: node 42 does not exist (the file has 2 nodes)');
+    expect(faultOf((j) => (j.meshes[0].primitives[0].material = 7))).toBe('/meshes/0/primitives/0/material: material 7 does not exist (the file has 1 material)');
+    expect(faultOf((j) => (j.meshes[0].primitives[0].attributes.NORMAL = 5))).toBe('/meshes/0/primitives/0/attributes/NORMAL: accessor 5 does not exist (the file has 2 accessors)');
+    expect(faultOf((j) => (j.nodes[1].mesh = 3))).toBe('/nodes/1/mesh: mesh 3 does not exist (the file has 1 mesh)');
+    expect(faultOf((j) => (j.nodes[1].skin = 0))).toBe('/nodes/1/skin: skin 0 does not exist (the file has no skins)');
+    expect(faultOf((j) => (j.textures[0].source = 2))).toBe('/textures/0/source: image 2 does not exist (the file has 1 image)');
+    expect(faultOf((j) => (j.materials[0].normalTexture = { index: 4 }))).toBe('/materials/0/normalTexture/index: texture 4 does not exist (the file has 1 texture)');
+    expect(faultOf((j) => (j.accessors[1].bufferView = -1))).toBe('/accessors/1/bufferView: bufferView -1 does not exist (the file has 2 bufferViews)');
+    expect(faultOf((j) => (j.skins = [{ joints: [0, 'x'] }]))).toBe('/skins/0/joints/1: node "x" does not exist (the file has 2 nodes)');
+    expect(
+      faultOf((j) => (j.animations = [{ samplers: [{ input: 0, output: 0 }], channels: [{ sampler: 0, target: { node: 9, path: 'translation' } }] }])),
+    ).toBe('/animations/0/channels/0/target/node: node 9 does not exist (the file has 2 nodes)');
+    expect(faultOf((j) => (j.animations = [{ samplers: [], channels: [{ sampler: 0, target: { node: 0, path: 'scale' } }] }]))).toBe(
+      '/animations/0/channels/0/sampler: sampler 0 does not exist (the animation has no samplers)',
+    );
+  });
+
+  it('names a node cycle (three.js recurses until the stack overflows)', () => {
+    expect(faultOf((j) => (j.nodes[1].children = [0]))).toBe('/nodes/1/children/0: node 0 is its own ancestor (a cycle)');
+    expect(faultOf((j) => (j.nodes[0].children = [1, 0]))).toBe('/nodes/0/children/1: node 0 is its own ancestor (a cycle)');
+  });
+
+  it('names accessors and buffer views that do not fit, and a BIN chunk shorter than its buffer', () => {
+    expect(faultOf((j) => (j.accessors[0].count = -5))).toBe('/accessors/0/count: -5 is not a count');
+    expect(faultOf((j) => (j.accessors[0].componentType = 1234))).toBe('/accessors/0/componentType: 1234 is not a glTF component type');
+    expect(faultOf((j) => (j.accessors[0].type = 'VEC7'))).toBe('/accessors/0/type: "VEC7" is not a glTF accessor type');
+    expect(faultOf((j) => (j.accessors[0].count = 1e9))).toBe('/accessors/0: 1000000000 × VEC3 needs 12000000000 bytes of bufferView 0, which has 36');
+    expect(faultOf((j) => (j.accessors[1].byteOffset = 2))).toBe('/accessors/1: 3 × SCALAR needs 8 bytes of bufferView 1, which has 6');
+    expect(faultOf((j) => (j.bufferViews[1].byteLength = 600))).toBe('/bufferViews/1: ends at byte 636, past the 42 bytes of buffer 0');
+    expect(faultOf(() => undefined, 20)).toBe('/bufferViews/0: ends at byte 36, past the 20-byte BIN chunk (buffer 0 declares 42)');
+  });
+
+  it('reads the BIN chunk length of a GLB, and none of a .gltf', () => {
+    const json = new TextEncoder().encode('{"asset":{"version":"2.0"}}\x20');
+    const glb = new Uint8Array(20 + json.length + 8 + 8);
+    const view = new DataView(glb.buffer);
+    view.setUint32(0, 0x46546c67, true);
+    view.setUint32(4, 2, true);
+    view.setUint32(8, glb.length, true);
+    view.setUint32(12, json.length, true);
+    view.setUint32(16, 0x4e4f534a, true);
+    glb.set(json, 20);
+    view.setUint32(20 + json.length, 8, true);
+    view.setUint32(24 + json.length, 0x004e4942, true);
+    expect(binChunkLength(glb.buffer)).toBe(8);
+    expect(binChunkLength(glb.slice(0, 20 + json.length).buffer)).toBeUndefined();
+    expect(binChunkLength(json.buffer as ArrayBuffer)).toBeUndefined();
   });
 });

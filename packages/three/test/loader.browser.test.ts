@@ -787,7 +787,7 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     for (const box of result) expect(box).toEqual([-0.4, 0, 0, 0.4, 2, 0]);
   });
 
-  it('says what is wrong with a cut GLB and with corrupt Draco data', async () => {
+  it('says what is wrong with a cut GLB, corrupt Draco data and a broken reference', async () => {
     const glb = new Uint8Array(readFileSync(join(fixtureDir, 'sphere-draco.glb')));
     const jsonLength = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
     const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
@@ -798,6 +798,17 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
     mkdirSync(join(appDir, 'bad'), { recursive: true });
     writeFileSync(join(appDir, 'bad', 'cut.glb'), glb.subarray(0, glb.byteLength >> 1));
     writeFileSync(join(appDir, 'bad', 'corrupt-draco.glb'), corrupt);
+    // A scene naming a node the file lacks: three.js alone says "Cannot read properties of undefined".
+    const brokenJson = new TextEncoder().encode(JSON.stringify({ ...json, scenes: [{ nodes: [...json.scenes[0].nodes, 42] }] }));
+    const padded = Math.ceil(brokenJson.byteLength / 4) * 4;
+    const rest = glb.subarray(20 + jsonLength);
+    const broken = new Uint8Array(20 + padded + rest.byteLength).fill(0x20, 20, 20 + padded);
+    broken.set(glb.subarray(0, 20));
+    broken.set(brokenJson, 20);
+    broken.set(rest, 20 + padded);
+    new DataView(broken.buffer).setUint32(8, broken.byteLength, true);
+    new DataView(broken.buffer).setUint32(12, padded, true);
+    writeFileSync(join(appDir, 'bad', 'broken-ref.glb'), broken);
 
     const result = await page.evaluate(async ({ decoders, base }) => {
       const { kt } = window;
@@ -810,12 +821,14 @@ describe.skipIf(missing !== undefined)(`@kiln/three in Chromium${missing ? ` (sk
           return kt.errorInfo(e);
         }
       };
-      const out = { cut: await attempt(`${base}/cut.glb`), corrupt: await attempt(`${base}/corrupt-draco.glb`) };
+      const out = { cut: await attempt(`${base}/cut.glb`), corrupt: await attempt(`${base}/corrupt-draco.glb`), broken: await attempt(`${base}/broken-ref.glb`) };
       loader.dispose();
       return out;
     }, { decoders: env.decoders, base: `${app.url}/bad` });
     expect(result.cut).toMatchObject({ code: 'decode', message: expect.stringContaining(`truncated GLB: its header declares ${glb.byteLength} bytes, ${glb.byteLength >> 1} arrived`) });
     expect(result.corrupt).toMatchObject({ code: 'decode', message: expect.stringMatching(/corrupt-draco\.glb: THREE\.DRACOLoader: \w/) });
+    const nodes = json.nodes.length;
+    expect(result.broken).toMatchObject({ code: 'decode', message: expect.stringMatching(new RegExp(`broken-ref\\.glb: .+ \\(/scenes/0/nodes/${json.scenes[0].nodes.length}: node 42 does not exist \\(the file has ${nodes} nodes?\\)\\)$`)) });
   });
 
   it('dispose() at any moment (downloads, decoder start-up, parsing) rejects each load with aborted, leaves no worker running and frees what was made', async () => {
