@@ -119,7 +119,7 @@ for (const target of targets) {
       expect(manifest.assets.map((a) => a.id).sort()).toEqual(['crate', 'rock', 'tower']);
       for (const asset of manifest.assets) {
         expect(asset.type).toBe('model_3d');
-        expect(asset.key).toBe(`studio/_blobs/${asset.sha256}`);
+        expect(asset.key).toBe(`studio/_blobs/${asset.sha256}.glb`);
         expect(blobs).toContain(asset.key);
         expect(asset.lods?.length).toBeGreaterThan(0);
         for (const lod of asset.lods ?? []) {

@@ -20,8 +20,11 @@ export interface ArtifactRecord {
   visibility: 'public' | 'private';
   /** Delivery URL: the CDN URL of the hashed blob when public and a CDN is configured, else a presigned GET URL. */
   url?: string;
-  /** True when the bytes were already stored in this tenant and no byte was uploaded. */
+  /** True when the bytes were already stored in this tenant, so no new blob was made. */
   deduplicated: boolean;
-  /** Bytes actually sent to storage by this call (0 when deduplicated). */
+  /**
+   * Bytes actually sent to storage by this call: 0 when deduplicated, except when the stored blob
+   * was over a day old or archived and was written again (see `BLOB_REFRESH_AGE_MS`).
+   */
   uploadedBytes: number;
 }

@@ -11,6 +11,8 @@ export interface ObjectInfo {
   /** Entity tag without quotes. Never an MD5 for multipart objects. */
   etag?: string;
   lastModified?: Date;
+  /** S3 storage class when not `STANDARD` (S3 omits it for STANDARD objects). */
+  storageClass?: string;
 }
 
 /** One entry of a listing. */

@@ -42,7 +42,7 @@ export {
 } from './content-type.js';
 export type { SniffedFormat } from './content-type.js';
 
-export { BLOB_FOLDER, REF_META, SHA256_META, blobKey, readRef } from './ref.js';
+export { ARCHIVED_STORAGE_CLASSES, BLOB_FOLDER, BLOB_REFRESH_AGE_MS, REF_META, SHA256_META, blobKey, blobNeedsRefresh, readRef } from './ref.js';
 
 export { StorageError } from './errors.js';
 export type { StorageErrorCode } from './errors.js';

@@ -76,25 +76,52 @@ export async function prepareBody(input: PutBody, options: PrepareOptions): Prom
     return { ...hashed, body: { kind: 'file', path: input.path }, cleanup: async () => {} };
   }
   assertPutBody(input, operation);
-  const stream = isWebStream(input) ? Readable.fromWeb(input as WebReadableStream<Uint8Array>) : (input as Readable);
-  await mkdir(options.tmpDir, { recursive: true });
+  // A stream can fail before pipeline() listens (a file stream of a missing file emits ENOENT on
+  // the next tick): hold its error until then, or Node throws it as an unhandled 'error' event.
+  const held = holdErrors(input instanceof Readable ? input : undefined);
   const spool = join(options.tmpDir, `kiln-spool-${randomUUID()}`);
   const cleanup = () => rm(spool, { force: true });
-  const file = createWriteStream(spool);
+  let file: ReturnType<typeof createWriteStream> | undefined;
   try {
-    const hashed = await hashStream(stream, options, file);
+    try {
+      await mkdir(options.tmpDir, { recursive: true });
+    } catch (error) {
+      throw new StorageError('io', `${operation}: cannot create the spool folder ${options.tmpDir}: ${(error as Error).message}`, { cause: error });
+    }
+    const stream = input instanceof Readable ? input : Readable.fromWeb(input as WebReadableStream<Uint8Array>);
+    file = createWriteStream(spool);
+    const hashed = await hashStream(stream, options, file, held);
     return { ...hashed, body: { kind: 'file', path: spool }, cleanup };
   } catch (error) {
     // pipeline() rejects as soon as a stage fails, which can be before the file stream has opened
     // (and then closed) its file: removing the spool before that races the open and leaves it behind.
-    if (!file.closed) {
-      const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
-      file.destroy();
+    if (file && !file.closed) {
+      const opened = file;
+      const closed = new Promise<void>((resolve) => opened.once('close', () => resolve()));
+      opened.destroy();
       await closed;
     }
     await cleanup();
+    if (input instanceof Readable && !input.destroyed) input.destroy();
     throw error;
+  } finally {
+    held.release();
   }
+}
+
+/** Records the first error `stream` emits until `release()`, so that none goes unhandled. */
+function holdErrors(stream: Readable | undefined): { readonly error: unknown; release(): void } {
+  let first: unknown;
+  const onError = (error: unknown) => {
+    first ??= error;
+  };
+  stream?.on('error', onError);
+  return {
+    get error() {
+      return first;
+    },
+    release: () => void stream?.off('error', onError),
+  };
 }
 
 /** Throws a `KilnValidationError` naming `body` unless `value` is one of the {@link PutBody} forms. */
@@ -123,6 +150,7 @@ async function hashStream(
   source: Readable,
   options: PrepareOptions,
   sink?: NodeJS.WritableStream,
+  held?: { readonly error: unknown },
 ): Promise<{ sha256: string; bytes: number; head: Uint8Array }> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -145,6 +173,7 @@ async function hashStream(
     }
   }
   try {
+    if (held?.error !== undefined) throw held.error;
     if (sink) await pipeline(source, measure, sink, signal ? { signal } : {});
     else await pipeline(source, async (chunks: AsyncIterable<Buffer>) => { for await (const _ of measure(chunks)) void _; }, signal ? { signal } : {});
   } catch (error) {

@@ -7,7 +7,7 @@ import { resolveContentType } from './content-type.js';
 import type { ObjectInfo } from './driver.js';
 import { StorageError, throwIfAborted } from './errors.js';
 import { type ArtifactName, parseArtifactKey, resolveKey } from './keys.js';
-import { blobKey, BLOB_FOLDER, readRef, REF_META, SHA256_META } from './ref.js';
+import { blobKey, blobNeedsRefresh, BLOB_FOLDER, readRef, REF_META, SHA256_META } from './ref.js';
 import { withRetry } from './retry.js';
 import { assertPutBody, prepareBody, type PutBody } from './source.js';
 import type { StoreContext } from './store.js';
@@ -126,7 +126,7 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
     try {
       const filename = key.slice(key.lastIndexOf('/') + 1);
       const contentType = resolveContentType(filename, prepared.head, 'storage.put');
-      const blob = blobKey(tenantId, prepared.sha256);
+      const blob = blobKey(tenantId, prepared.sha256, contentType);
       const retry = { ...context.retry, signal, name: operation };
       handle.update({ state: 'uploading', bytesDone: 0, bytesTotal: prepared.bytes });
 
@@ -134,7 +134,10 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
       // stored content; `If-None-Match: *` settles the race between two writers of new content.
       const existing = await withRetry(() => driver.headObject(blob, { signal }), retry);
       let created = false;
-      if (!existing) {
+      let sent = 0;
+      if (!existing || blobNeedsRefresh(existing)) {
+        // A stale or archived blob is written again, same bytes, same key (see BLOB_REFRESH_AGE_MS).
+        const refresh = existing !== undefined;
         const result = await withRetry(
           () =>
             driver.putObject({
@@ -145,13 +148,14 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
               contentType,
               cacheControl: context.immutableCacheControl,
               metadata: { [SHA256_META]: prepared.sha256 },
-              ifNoneMatch: true,
+              ifNoneMatch: !refresh,
               signal,
               onProgress: (loaded) => handle.update({ bytesDone: loaded }),
             }),
           retry,
         );
-        created = result.created;
+        created = result.created && !refresh;
+        sent = result.created ? prepared.bytes : 0;
       }
       throwIfAborted(operation, signal);
       // The name is written after the bytes, so it never points at missing content.
@@ -175,7 +179,7 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
         key,
         { key, bytes: 0, ...refInfo },
         { key: blob, bytes: prepared.bytes, contentType, cacheControl: existing?.cacheControl ?? context.immutableCacheControl, metadata: {} },
-        { deduplicated: !created, uploadedBytes: created ? prepared.bytes : 0 },
+        { deduplicated: !created, uploadedBytes: sent },
       );
       return await withUrl(record);
     } finally {

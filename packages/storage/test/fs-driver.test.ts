@@ -17,7 +17,7 @@ describe('fs driver crash safety', () => {
     const root = await mkdtemp(join(tmpdir(), 'kiln-fs-crash-'));
     dirs.push(root);
     const body = bodyFor('glb', 2048);
-    const blob = `acme/_blobs/${sha256(body)}`;
+    const blob = `acme/_blobs/${sha256(body)}.glb`;
     // What a SIGKILL after link(2) and before the metadata rename leaves behind.
     await mkdir(join(root, 'acme', '_blobs'), { recursive: true });
     await writeFile(join(root, ...blob.split('/')), body);

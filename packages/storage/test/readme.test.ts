@@ -23,7 +23,7 @@ describe('README', () => {
     const file = join(dir, 'example.ts');
     writeFileSync(file, code);
     await import(/* @vite-ignore */ pathToFileURL(file).href);
-    expect(logged[0]?.[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/acme\/_blobs\/[0-9a-f]{64}$/);
+    expect(logged[0]?.[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/acme\/_blobs\/[0-9a-f]{64}\.txt$/);
     expect(logged[1]).toEqual([true, 0]);
     expect(logged[2]?.[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/acme\/run-1\/bundle\/manifest\.json$/);
   });

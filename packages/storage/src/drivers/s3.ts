@@ -300,7 +300,15 @@ function unquote(etag: string): string {
 
 function toInfo(
   key: string,
-  head: { ContentLength?: number | undefined; ContentType?: string | undefined; CacheControl?: string | undefined; Metadata?: Record<string, string> | undefined; ETag?: string | undefined; LastModified?: Date | undefined },
+  head: {
+    ContentLength?: number | undefined;
+    ContentType?: string | undefined;
+    CacheControl?: string | undefined;
+    Metadata?: Record<string, string> | undefined;
+    ETag?: string | undefined;
+    LastModified?: Date | undefined;
+    StorageClass?: string | undefined;
+  },
 ): ObjectInfo {
   return {
     key,
@@ -310,6 +318,7 @@ function toInfo(
     metadata: lowerKeys(head.Metadata ?? {}),
     ...(head.ETag ? { etag: unquote(head.ETag) } : {}),
     ...(head.LastModified ? { lastModified: head.LastModified } : {}),
+    ...(head.StorageClass && head.StorageClass !== 'STANDARD' ? { storageClass: head.StorageClass } : {}),
   };
 }
 

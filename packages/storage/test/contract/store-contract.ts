@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       const record = await tenant.put({ runId: 'run-1', artifactType: 'model_3d', filename: 'crate.glb' }, body);
       expect(record).toMatchObject({
         key: `${tenant.tenantId}/run-1/model_3d/crate.glb`,
-        storageKey: `${tenant.tenantId}/_blobs/${sha256(body)}`,
+        storageKey: `${tenant.tenantId}/_blobs/${sha256(body)}.glb`,
         sha256: sha256(body),
         bytes: 4096,
         contentType: 'model/gltf-binary',
@@ -81,6 +82,22 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(Buffer.from(await tenant.getBytes(second.key)).equals(Buffer.from(body))).toBe(true);
       const blobs = await listAll(setup.driver, `${tenant.tenantId}/_blobs/`);
       expect(blobs).toEqual([first.storageKey]);
+    });
+
+    it('keys blobs by content and Content-Type, so that a CDN URL serves its own name\'s type', async () => {
+      const tenant = store.tenant(freshTenant());
+      const json = '{"asset":{"version":"2.0"}}';
+      const name = (filename: string) => ({ runId: 'r', artifactType: 'bundle' as const, filename });
+      const gltf = await tenant.put(name('scene.gltf'), json);
+      const plain = await tenant.put(name('scene.json'), json);
+      const photo = bodyFor('jpg', 256);
+      const jpg = await tenant.put(name('a.jpg'), photo);
+      const jpeg = await tenant.put(name('b.JPEG'), photo);
+      expect(plain).toMatchObject({ deduplicated: false, sha256: gltf.sha256, contentType: 'application/json' });
+      expect([gltf.storageKey, plain.storageKey]).toEqual([`${tenant.tenantId}/_blobs/${gltf.sha256}.gltf`, `${tenant.tenantId}/_blobs/${gltf.sha256}.json`]);
+      expect((await setup.driver.headObject(gltf.storageKey))?.contentType).toBe('model/gltf+json');
+      expect((await setup.driver.headObject(plain.storageKey))?.contentType).toBe('application/json');
+      expect(jpeg).toMatchObject({ deduplicated: true, storageKey: `${tenant.tenantId}/_blobs/${jpg.sha256}.jpg` });
     });
 
     it('survives a new store instance (the index is the bucket itself)', async () => {
@@ -116,6 +133,19 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(fromString).toMatchObject({ sha256: sha256('hello kiln'), contentType: 'text/plain', bytes: 10 });
       expect(await readdir(spoolDir)).toEqual([]);
       await rm(dir, { recursive: true, force: true });
+    });
+
+    it('rejects a stream that fails before its first byte (a missing file, a failing web stream) with io, writing nothing', async () => {
+      const tenant = store.tenant(freshTenant());
+      const name = { runId: 'r', artifactType: 'bundle' as const, filename: 'gone.bin' };
+      // Both fail on a later tick, while the store is still preparing: the error must reach the
+      // caller, not crash the process as an unhandled 'error' event.
+      const missing = createReadStream(join(spoolDir, 'no-such-file.bin'));
+      await expect(tenant.put(name, missing)).rejects.toMatchObject({ code: 'io', message: expect.stringContaining('ENOENT') });
+      const failing = new ReadableStream<Uint8Array>({ pull: () => Promise.reject(new Error('upstream went away')) });
+      await expect(tenant.put(name, failing)).rejects.toMatchObject({ code: 'io', message: expect.stringContaining('upstream went away') });
+      expect(await listAll(setup.driver, `${tenant.tenantId}/`)).toEqual([]);
+      expect(await readdir(spoolDir)).toEqual([]);
     });
 
     it.each([
