@@ -1,7 +1,7 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseInput } from '@kiln/manifest';
@@ -37,6 +37,41 @@ const optionsSchema = z.object({
 
 /** Folder (under `root`) of the metadata sidecars: `<root>/.kiln/meta/<key>.json`. */
 export const FS_META_DIR = '.kiln/meta';
+
+/**
+ * Path of an object's metadata sidecar: `<root>/.kiln/meta/<key>.json`. A filename too long to
+ * take the `.json` suffix (over 250 bytes; file systems allow 255) gets a sidecar named by its
+ * hash instead, `<sha256 of the filename>.long.json`, so every valid key has one.
+ */
+export function fsMetaPath(root: string, key: string): string {
+  const segments = key.split('/');
+  const filename = segments.pop() ?? '';
+  const sidecar = Buffer.byteLength(filename) + '.json'.length > 255 ? `${createHash('sha256').update(filename).digest('hex')}.long.json` : `${filename}.json`;
+  return join(root, FS_META_DIR, ...segments, sidecar);
+}
+
+/**
+ * Commits in progress, by absolute data path, across every fsDriver of this process. An object is
+ * two files (data and sidecar) committed by two renames; two writers of one key interleaving them
+ * would pair one's data with the other's sidecar, so commits of a key run one at a time, and
+ * reads wait for a commit in progress. Separate processes writing one key at the same instant
+ * are not coordinated (use an S3 server for that).
+ */
+const commits = new Map<string, Promise<void>>();
+
+function commitInOrder(path: string, commit: () => Promise<boolean>): Promise<boolean> {
+  const previous = commits.get(path) ?? Promise.resolve();
+  const run = previous.then(commit);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  commits.set(path, settled);
+  void settled.then(() => {
+    if (commits.get(path) === settled) commits.delete(path);
+  });
+  return run;
+}
 /** Folder (under `root`) of files being written; renamed into place when complete. */
 export const FS_TMP_DIR = '.kiln/tmp';
 
@@ -87,10 +122,17 @@ export function verifyFsPresignSignature(
 export function fsDriver(options: FsDriverOptions): StorageDriver {
   const { root, baseUrl, signingSecret } = parseInput(optionsSchema, options, 'fsDriver');
   const dataPath = (key: string) => join(root, ...key.split('/'));
-  const metaPath = (key: string) => join(root, FS_META_DIR, ...key.split('/')) + '.json';
+  const metaPath = (key: string) => fsMetaPath(root, key);
+  const committed = (key: string) => commits.get(resolve(dataPath(key)));
   const tmpPath = () => join(root, FS_TMP_DIR, randomUUID());
 
+  /** The sidecar of `key`, after any commit of it in progress. */
   async function readMeta(key: string): Promise<FsObjectMeta | undefined> {
+    await committed(key);
+    return readMetaNow(key);
+  }
+
+  async function readMetaNow(key: string): Promise<FsObjectMeta | undefined> {
     try {
       return JSON.parse(await readFile(metaPath(key), 'utf8')) as FsObjectMeta;
     } catch (error) {
@@ -144,21 +186,24 @@ export function fsDriver(options: FsDriverOptions): StorageDriver {
         await writeFile(metaTmp, JSON.stringify(meta));
         await mkdir(dirname(target), { recursive: true });
         await mkdir(dirname(metaPath(input.key)), { recursive: true });
-        if (input.ifNoneMatch) {
-          try {
-            await link(dataTmp, target);
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-            // Data without metadata is a write that crashed between its two renames: it never
-            // existed as an object (head() does not see it), so this write completes it.
-            if ((await readMeta(input.key)) !== undefined) return { created: false };
+        const created = await commitInOrder(resolve(target), async () => {
+          if (input.ifNoneMatch) {
+            try {
+              await link(dataTmp, target);
+            } catch (error) {
+              if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+              // Data without metadata is a write that crashed between its two renames: it never
+              // existed as an object (head() does not see it), so this write completes it.
+              if ((await readMetaNow(input.key)) !== undefined) return false;
+              await rename(dataTmp, target);
+            }
+          } else {
             await rename(dataTmp, target);
           }
           await rename(metaTmp, metaPath(input.key));
-        } else {
-          await rename(dataTmp, target);
-          await rename(metaTmp, metaPath(input.key));
-        }
+          return true;
+        });
+        if (!created) return { created: false };
         input.onProgress?.(input.bytes);
         return { created: true, etag: meta.etag };
       } catch (error) {
@@ -192,8 +237,11 @@ export function fsDriver(options: FsDriverOptions): StorageDriver {
 
     async deleteObjects(keys: readonly string[]): Promise<void> {
       for (const key of keys) {
-        await unlink(dataPath(key)).catch(ignoreNotFound);
-        await unlink(metaPath(key)).catch(ignoreNotFound);
+        await commitInOrder(resolve(dataPath(key)), async () => {
+          await unlink(dataPath(key)).catch(ignoreNotFound);
+          await unlink(metaPath(key)).catch(ignoreNotFound);
+          return true;
+        });
       }
     },
 

@@ -1,7 +1,7 @@
 import { type FileHandle, open, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from 'zod';
-import { FS_META_DIR } from '../drivers/fs.js';
+import { fsMetaPath } from '../drivers/fs.js';
 import { StorageError } from '../errors.js';
 import { readRef } from '../ref.js';
 import type { CdnLogger } from './options.js';
@@ -75,7 +75,7 @@ export async function openObject(root: string, key: string, logger: CdnLogger): 
 async function readSidecar(root: string, key: string): Promise<Sidecar | undefined> {
   let text: string;
   try {
-    text = await readFile(join(root, FS_META_DIR, ...key.split('/')) + '.json', 'utf8');
+    text = await readFile(fsMetaPath(root, key), 'utf8');
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw new StorageError('io', `cdnServer: cannot read the metadata of ${key}`, { cause: error, details: { key } });
