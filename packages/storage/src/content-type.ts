@@ -76,7 +76,9 @@ function ascii(text: string): number[] {
  * dependency: `file-type` would pull in a stream tokenizer for six comparisons.
  */
 export function sniffFormat(head: Uint8Array): SniffedFormat | undefined {
-  if (startsWith(head, ascii('glTF'))) return 'glb';
+  // The magic and a version of 1 or 2 (little-endian uint32): text that merely starts with "glTF"
+  // (export notes, a CSV) is not a GLB.
+  if (startsWith(head, ascii('glTF')) && head.length >= 8 && (head[4] === 1 || head[4] === 2) && head[5] === 0 && head[6] === 0 && head[7] === 0) return 'glb';
   if (startsWith(head, KTX2_MAGIC)) return 'ktx2';
   if (startsWith(head, PNG_MAGIC)) return 'png';
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg';

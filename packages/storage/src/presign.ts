@@ -62,7 +62,7 @@ function presignRecord(context: StoreContext, record: ArtifactRecord, expiresIn:
     method: 'GET',
     expiresIn,
     responseContentType: record.contentType,
-    responseContentDisposition: `inline; filename*=UTF-8''${encodeURIComponent(record.filename)}`,
+    responseContentDisposition: contentDisposition(record.filename),
   });
 }
 
@@ -79,4 +79,14 @@ export async function deliveryUrl(context: StoreContext, record: ArtifactRecord)
     throw new StorageError('unsupported', `storage.url: no cdnBaseUrl is configured and the ${context.driver.name} driver cannot presign`);
   }
   return presignRecord(context, record, context.presignExpiresIn);
+}
+
+/**
+ * `inline` with the filename as an RFC 8187 `filename*`: UTF-8, percent-encoded. RFC 8187 allows
+ * only attr-chars unencoded, so `'`, `(`, `)` and `*`, which `encodeURIComponent` leaves alone,
+ * are encoded too.
+ */
+export function contentDisposition(filename: string): string {
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `inline; filename*=UTF-8''${encoded}`;
 }

@@ -55,7 +55,15 @@ const optionsSchema = z.object({
     (value) => typeof (value as StorageDriver | undefined)?.putObject === 'function',
     'must be a storage driver such as s3Driver(…) or fsDriver(…)',
   ),
-  cdnBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+  cdnBaseUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+    .refine((url) => {
+      // Kiln appends `/{tenant}/_blobs/…` to it: a query, fragment or credentials would end up
+      // before the key (`…?token=abc/acme/_blobs/…`).
+      const parsed = new URL(url);
+      return parsed.search === '' && parsed.hash === '' && parsed.username === '' && parsed.password === '' && !url.includes('?') && !url.includes('#');
+    }, 'must be a base URL without a query, fragment or credentials (Kiln appends the key to it)')
+    .optional(),
   visibility: z.enum(['public', 'private']).optional(),
   maxBytes: z.number().int().positive().optional(),
   presignExpiresIn: z.number().int().min(1).max(MAX_PRESIGN_SECONDS, 'must be at most 604800 (7 days, the SigV4 limit)').optional(),

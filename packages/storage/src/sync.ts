@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseInput } from '@kiln/manifest';
 import { collect, mapConcurrent } from './concurrency.js';
-import { extensionOf } from './content-type.js';
+import { extensionOf, resolveContentType, SNIFF_BYTES } from './content-type.js';
 import { StorageError, throwIfAborted } from './errors.js';
 import { ARTIFACT_TYPES, type ArtifactType, RunIdSchema, resolveKey } from './keys.js';
 import { prepareBody } from './source.js';
@@ -124,6 +124,11 @@ async function localFiles(tenantId: string, dir: string, runId: string): Promise
 export async function syncFolder(context: StoreContext, tenant: TenantStore, options: SyncOptions): Promise<SyncReport> {
   const o = parseInput(optionsSchema, options, 'storage.sync');
   const files = await localFiles(tenant.tenantId, o.dir, o.runId);
+  // Content check of every file before the first upload: a `.png` that is not a PNG would
+  // otherwise fail halfway through, after other files were written.
+  await mapConcurrent(files, context.concurrency, async (file) => {
+    resolveContentType(file.key.slice(file.key.lastIndexOf('/') + 1), await readHead(file.path), `storage.sync ${file.relative}`);
+  });
   const remote = await collect(tenant.list({ runId: o.runId, ...(o.signal ? { signal: o.signal } : {}) }));
   const report: SyncReport = { uploaded: [], skipped: [], deleted: [], uploadedBytes: 0, dryRun: o.dryRun ?? false };
   const localKeys = new Set(files.map((f) => f.key));
@@ -157,4 +162,19 @@ export async function syncFolder(context: StoreContext, tenant: TenantStore, opt
   }
   for (const list of [report.uploaded, report.skipped, report.deleted]) list.sort();
   return report;
+}
+
+/** The first {@link SNIFF_BYTES} of a file, for content sniffing. */
+async function readHead(path: string): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const buffer = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new StorageError('not_found', `storage.sync: cannot read file ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+  } finally {
+    await handle?.close();
+  }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { parseInput } from '@kiln/manifest';
+import { KilnValidationError, parseInput } from '@kiln/manifest';
 import type { ArtifactRecord } from './artifact.js';
 import { resolveContentType } from './content-type.js';
 import type { ObjectInfo } from './driver.js';
@@ -187,8 +187,10 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
     }
   }
 
-  async function head(nameOrKey: ArtifactRef, options: { signal?: AbortSignal } = {}): Promise<ArtifactRecord | undefined> {
+  async function head(nameOrKey: ArtifactRef, input: { signal?: AbortSignal } = {}): Promise<ArtifactRecord | undefined> {
     const key = resolveKey(tenantId, nameOrKey, 'storage.head');
+    const { signal } = parseInput(signalOptionsSchema, input, 'storage.head');
+    const options = signal ? { signal } : {};
     const info = await driver.headObject(key, options);
     if (!info) return undefined;
     const ref = readRef(info.metadata);
@@ -197,10 +199,18 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
     return withUrl(recordFrom(key, info, blob, { deduplicated: false, uploadedBytes: 0 }));
   }
 
-  async function get(nameOrKey: ArtifactRef, options: GetOptions = {}): Promise<{ record: ArtifactRecord; body: Readable }> {
+  async function get(nameOrKey: ArtifactRef, input: GetOptions = {}): Promise<{ record: ArtifactRecord; body: Readable }> {
+    const options = parseInput(getOptionsSchema, input, 'storage.get');
     const record = await head(nameOrKey, options.signal ? { signal: options.signal } : {});
     if (!record) throw new StorageError('not_found', `storage.get: no artifact ${resolveKey(tenantId, nameOrKey, 'storage.get')}`);
-    const { body } = await driver.getObject(record.storageKey, options);
+    const { range } = options;
+    if (range && range.start >= record.bytes) {
+      // S3 answers 416 and the fs driver an empty body: one answer for both, before the request.
+      const message = `range start ${range.start} is past the end of the ${record.bytes}-byte artifact`;
+      throw new KilnValidationError(`storage.get: invalid input: range.start: ${message}`, [{ path: 'range.start', message }]);
+    }
+    const clamped = range ? { start: range.start, end: Math.min(range.end ?? record.bytes - 1, record.bytes - 1) } : undefined;
+    const { body } = await driver.getObject(record.storageKey, { ...(clamped ? { range: clamped } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     return { record, body };
   }
 
@@ -220,8 +230,9 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
     head,
     get,
 
-    async getBytes(name, options = {}) {
-      const { record, body } = await get(name, options);
+    async getBytes(name, input = {}) {
+      const { signal } = parseInput(signalOptionsSchema, input, 'storage.getBytes');
+      const { record, body } = await get(name, signal ? { signal } : {});
       const chunks: Buffer[] = [];
       const hash = createHash('sha256');
       for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -241,7 +252,8 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
       const prefix = [tenantId, filter.runId, filter.runId === undefined ? undefined : filter.artifactType]
         .filter((part) => part !== undefined)
         .join('/');
-      if (filter.runId !== undefined) resolveKey(tenantId, { runId: filter.runId, artifactType: filter.artifactType ?? 'bundle', filename: 'x' }, 'storage.list');
+      // Validates the run id and the artifact type, whichever are given.
+      resolveKey(tenantId, { runId: filter.runId ?? 'any', artifactType: filter.artifactType ?? 'bundle', filename: 'x' }, 'storage.list');
       for await (const item of driver.listObjects(`${prefix}/`, filter.signal ? { signal: filter.signal } : {})) {
         if (item.key.startsWith(`${tenantId}/${BLOB_FOLDER}/`)) continue;
         const parsed = parseArtifactKey(tenantId, item.key);
@@ -282,8 +294,23 @@ export function createTenantStore(context: StoreContext, tenantId: string): Tena
   return tenant;
 }
 
+const signalSchema = z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional();
+
+const signalOptionsSchema = z.object({ signal: signalSchema });
+
+const getOptionsSchema = z.object({
+  range: z
+    .object({
+      start: z.number().int('must be a whole number').min(0, 'must be 0 or more'),
+      end: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+    })
+    .refine((r) => r.end === undefined || r.end >= r.start, { message: 'end must not be before start (the range is inclusive)', path: ['end'] })
+    .optional(),
+  signal: signalSchema,
+});
+
 const putOptionsSchema = z.object({
-  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+  signal: signalSchema,
   visibility: z.enum(['public', 'private']).optional(),
 });
 

@@ -29,8 +29,9 @@ export interface UploadEvents {
 
 /**
  * A running upload: observe it with `on('progress' | 'status', …)`, await it with `done()`, stop it
- * with `abort()` (or the `signal` given to `upload()`). A failed or aborted upload leaves nothing
- * behind: no object, no multipart parts, no spool file.
+ * with `abort()` (or the `signal` given to `upload()`). A failed or aborted upload leaves no name,
+ * no multipart parts and no spool file. Its content-addressed blob stays if it was already
+ * stored (another upload may be using it by then); `tenant.gc()` reclaims it once unreferenced.
  */
 export class UploadHandle extends TypedEvents<UploadEvents> {
   readonly id: string = randomUUID();

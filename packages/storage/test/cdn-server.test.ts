@@ -635,6 +635,20 @@ describe('presigned GET', () => {
     expect((await fetch(withoutType)).status).toBe(403);
   });
 
+  it('honours a signed response-content-disposition, which cannot be changed or added', async () => {
+    const disposition = "inline; filename*=UTF-8''it%27s%20%281%29.bin";
+    const signed = new URL(await store.presign({ key, method: 'GET', expiresIn: 60, responseContentDisposition: disposition }));
+    const res = await fetch(signed);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(disposition);
+    await res.arrayBuffer();
+    signed.searchParams.set('response-content-disposition', 'attachment; filename=evil.html');
+    expect((await fetch(signed)).status).toBe(403);
+    const plain = new URL(await store.presign({ key, method: 'GET', expiresIn: 60 }));
+    plain.searchParams.set('response-content-disposition', 'attachment');
+    expect((await fetch(plain)).status).toBe(403);
+  });
+
   it('refuses an expired URL', async () => {
     const expires = now() - 10;
     const res = await fetch(url('GET', expires, fsPresignSignature(SECRET, 'GET', key, expires)));

@@ -27,6 +27,14 @@ describe('content types', () => {
     expect(sniffFormat(new TextEncoder().encode('RIFF....WAVE'))).toBeUndefined();
   });
 
+  it('needs a GLB version (1 or 2) after the magic, so text starting with "glTF" is not a GLB', () => {
+    expect(sniffFormat(new TextEncoder().encode('glTF export notes: …'))).toBeUndefined();
+    expect(sniffFormat(new Uint8Array([0x67, 0x6c, 0x54, 0x46, 1, 0, 0, 0]))).toBe('glb');
+    expect(sniffFormat(new Uint8Array([0x67, 0x6c, 0x54, 0x46, 3, 0, 0, 0]))).toBeUndefined();
+    expect(resolveContentType('notes.txt', new TextEncoder().encode('glTF export notes'), 'test')).toBe('text/plain');
+    expect(resolveContentType('notes.md', new TextEncoder().encode('glTF: the format'), 'test')).toBe('text/markdown');
+  });
+
   it('refuses bodies that contradict a sniffable extension, in both directions', () => {
     const mismatch = (name: string, ext: string) => {
       try {

@@ -131,6 +131,9 @@ describe('options validation', () => {
   it.each([
     [{ driver: {} }, 'driver'],
     [{ driver: fsDriver({ root: '/x' }), cdnBaseUrl: 'ftp://cdn' }, 'cdnBaseUrl'],
+    [{ driver: fsDriver({ root: '/x' }), cdnBaseUrl: 'https://cdn.example/assets?token=abc' }, 'cdnBaseUrl'],
+    [{ driver: fsDriver({ root: '/x' }), cdnBaseUrl: 'https://cdn.example/assets#top' }, 'cdnBaseUrl'],
+    [{ driver: fsDriver({ root: '/x' }), cdnBaseUrl: 'https://user:pw@cdn.example' }, 'cdnBaseUrl'],
     [{ driver: fsDriver({ root: '/x' }), presignExpiresIn: 0 }, 'presignExpiresIn'],
     [{ driver: fsDriver({ root: '/x' }), maxBytes: -1 }, 'maxBytes'],
   ])('createAssetStore refuses %j', (options, field) => {

@@ -88,22 +88,24 @@ export interface FsObjectMeta {
 export const FS_PRESIGN_PARAMS = { expires: 'X-Kiln-Expires', method: 'X-Kiln-Method', signature: 'X-Kiln-Signature' } as const;
 
 /**
- * The signature of a presigned fs URL: HMAC-SHA256 over method, key, expiry (Unix seconds) and
- * the signed Content-Type. Exported so the CDN server verifies exactly what the driver signs.
+ * The signature of a presigned fs URL: HMAC-SHA256 over method, key, expiry (Unix seconds), the
+ * signed Content-Type and, when there is one, the Content-Disposition override of a GET.
+ * Exported so the CDN server verifies exactly what the driver signs.
  */
-export function fsPresignSignature(secret: string, method: string, key: string, expires: number, contentType = ''): string {
-  return createHmac('sha256', secret).update(`${method}\n${key}\n${expires}\n${contentType}`).digest('hex');
+export function fsPresignSignature(secret: string, method: string, key: string, expires: number, contentType = '', contentDisposition = ''): string {
+  const disposition = contentDisposition === '' ? '' : `\n${contentDisposition}`;
+  return createHmac('sha256', secret).update(`${method}\n${key}\n${expires}\n${contentType}${disposition}`).digest('hex');
 }
 
 /** Constant-time check of a presigned fs URL's signature. */
 export function verifyFsPresignSignature(
   secret: string,
-  input: { method: string; key: string; expires: number; contentType?: string; signature: string },
+  input: { method: string; key: string; expires: number; contentType?: string; contentDisposition?: string; signature: string },
 ): boolean {
   // Buffer.from(hex) stops at the first non-hex character: check the shape first, or a valid
   // signature with junk appended would pass.
   if (!/^[0-9a-f]{64}$/.test(input.signature)) return false;
-  const expected = Buffer.from(fsPresignSignature(secret, input.method, input.key, input.expires, input.contentType), 'hex');
+  const expected = Buffer.from(fsPresignSignature(secret, input.method, input.key, input.expires, input.contentType, input.contentDisposition), 'hex');
   const given = Buffer.from(input.signature, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -267,11 +269,13 @@ export function fsDriver(options: FsDriverOptions): StorageDriver {
       // The signed type is the request Content-Type of a PUT, or the response override of a GET,
       // so neither can be changed without breaking the signature.
       const signedType = input.method === 'PUT' ? input.contentType : input.responseContentType;
-      const signature = fsPresignSignature(signingSecret, input.method, input.key, expires, signedType);
+      const disposition = input.method === 'GET' ? input.responseContentDisposition : undefined;
+      const signature = fsPresignSignature(signingSecret, input.method, input.key, expires, signedType, disposition);
       const url = new URL(input.key.split('/').map(encodeURIComponent).join('/'), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
       url.searchParams.set(FS_PRESIGN_PARAMS.method, input.method);
       url.searchParams.set(FS_PRESIGN_PARAMS.expires, String(expires));
       if (input.responseContentType) url.searchParams.set('response-content-type', input.responseContentType);
+      if (disposition) url.searchParams.set('response-content-disposition', disposition);
       url.searchParams.set(FS_PRESIGN_PARAMS.signature, signature);
       return url.toString();
     },

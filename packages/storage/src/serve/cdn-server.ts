@@ -173,6 +173,12 @@ async function handle(
     await receiveUpload(config, driver, req, res, checked.key);
     return;
   }
-  const overrides = presign.kind === 'valid' && presign.responseContentType !== undefined ? { contentType: presign.responseContentType } : {};
+  const overrides =
+    presign.kind === 'valid'
+      ? {
+          ...(presign.responseContentType !== undefined ? { contentType: presign.responseContentType } : {}),
+          ...(presign.responseContentDisposition !== undefined ? { contentDisposition: presign.responseContentDisposition } : {}),
+        }
+      : {};
   await serveObject(config, req, res, checked.key, overrides);
 }

@@ -30,7 +30,7 @@ export async function serveObject(
   req: IncomingMessage,
   res: ServerResponse,
   key: string,
-  overrides: { contentType?: string },
+  overrides: { contentType?: string; contentDisposition?: string },
 ): Promise<void> {
   const object = await openObject(config.root, key, config.logger);
   if (!object) {
@@ -47,6 +47,7 @@ export async function serveObject(
       'Cache-Control': object.cacheControl ?? defaultCacheControl(key),
       'Accept-Ranges': 'bytes',
     };
+    if (overrides.contentDisposition !== undefined) headers['Content-Disposition'] = overrides.contentDisposition;
     if (object.lastModified) headers['Last-Modified'] = object.lastModified.toUTCString();
     if (compressible) addVary(res, 'Accept-Encoding');
 

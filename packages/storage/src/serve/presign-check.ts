@@ -3,7 +3,7 @@ import { FS_PRESIGN_PARAMS, verifyFsPresignSignature } from '../drivers/fs.js';
 /** Outcome of checking the presigned-URL parameters of a request. */
 export type PresignCheck =
   | { kind: 'unsigned' }
-  | { kind: 'valid'; responseContentType?: string }
+  | { kind: 'valid'; responseContentType?: string; responseContentDisposition?: string }
   | { kind: 'invalid'; reason: string };
 
 /** What {@link checkPresignedRequest} looks at. */
@@ -22,6 +22,7 @@ export interface PresignRequest {
 
 const HEX_SIGNATURE = /^[0-9a-f]{64}$/i;
 const EXPIRES = /^\d{1,15}$/;
+const HEADER_VALUE = /^[\x20-\x7e]+$/;
 const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(?:\s*;[\x20-\x7e]*)?$/;
 
 /**
@@ -30,7 +31,8 @@ const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(?:\s*;[\x20-\x7e]*)?$/;
  * before the expiry, so an expired URL only says so when it is genuine.
  *
  * A PUT must carry the Content-Type the URL was signed with; a URL signed without one accepts
- * any. A signed GET may override the response Content-Type with `response-content-type`.
+ * any. A signed GET may override the response Content-Type with `response-content-type` and its
+ * Content-Disposition with `response-content-disposition`, both signed.
  */
 export function checkPresignedRequest(request: PresignRequest): PresignCheck {
   const { query } = request;
@@ -48,10 +50,11 @@ export function checkPresignedRequest(request: PresignRequest): PresignCheck {
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   if (signedMethod !== method) return { kind: 'invalid', reason: `the URL is signed for ${signedMethod}, not ${request.method}` };
   const expires = Number(expiresParam);
+  const disposition = method === 'GET' ? (query.get('response-content-disposition') ?? '') : '';
   const verify = (contentType: string) =>
     HEX_SIGNATURE.test(signature) &&
-    verifyFsPresignSignature(secret, { method, key: request.key, expires, contentType, signature });
-  // GET URLs sign their `response-content-type` override (empty when there is none).
+    verifyFsPresignSignature(secret, { method, key: request.key, expires, contentType, contentDisposition: disposition, signature });
+  // GET URLs sign their `response-content-type` and `response-content-disposition` overrides.
   const matches =
     method === 'PUT'
       ? verify(request.contentType) || (request.contentType !== '' && verify(''))
@@ -67,7 +70,10 @@ export function checkPresignedRequest(request: PresignRequest): PresignCheck {
   }
   if (request.now > expires) return { kind: 'invalid', reason: 'the request has expired' };
   const responseContentType = method === 'GET' ? query.get('response-content-type') : null;
-  return responseContentType !== null && MEDIA_TYPE.test(responseContentType)
-    ? { kind: 'valid', responseContentType }
-    : { kind: 'valid' };
+  return {
+    kind: 'valid',
+    ...(responseContentType !== null && MEDIA_TYPE.test(responseContentType) ? { responseContentType } : {}),
+    // Signed, and a header value only when it is printable ASCII (no CR/LF can reach the response).
+    ...(disposition !== '' && HEADER_VALUE.test(disposition) ? { responseContentDisposition: disposition } : {}),
+  };
 }

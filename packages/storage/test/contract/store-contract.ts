@@ -148,6 +148,31 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(await readdir(spoolDir)).toEqual([]);
     });
 
+    it('reads byte ranges (inclusive, clamped at the end) and refuses ranges that cannot be read', async () => {
+      const tenant = store.tenant(freshTenant());
+      const name = { runId: 'r', artifactType: 'bundle' as const, filename: 'digits.txt' };
+      await tenant.put(name, '0123456789');
+      const read = async (range: { start: number; end?: number }) => {
+        const { body } = await tenant.get(name, { range });
+        let text = '';
+        for await (const chunk of body) text += String(chunk);
+        return text;
+      };
+      expect(await read({ start: 2, end: 4 })).toBe('234');
+      expect(await read({ start: 7 })).toBe('789');
+      expect(await read({ start: 9, end: 50 })).toBe('9');
+      for (const [range, field] of [
+        [{ start: -3 }, 'range.start'],
+        [{ start: 1.5 }, 'range.start'],
+        [{ start: 5, end: 2 }, 'range.end'],
+        [{ start: 10 }, 'range.start'],
+      ] as const) {
+        const error = await tenant.get(name, { range }).catch((e: unknown) => e);
+        expect(error, JSON.stringify(range)).toMatchObject({ code: 'invalid_input', issues: [expect.objectContaining({ path: field })] });
+      }
+      await expect(tenant.get(name, { signal: 'soon' as unknown as AbortSignal })).rejects.toMatchObject({ code: 'invalid_input' });
+    });
+
     it.each([
       ['png', 'image/png'],
       ['jpg', 'image/jpeg'],
@@ -232,20 +257,22 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       const tenant = store.tenant(freshTenant());
       const name = (filename: string) => ({ runId: 'r', artifactType: 'model_3d' as const, filename });
       const pub = await tenant.put(name('pub.glb'), bodyFor('glb', 100));
-      const priv = await tenant.put(name('priv.glb'), bodyFor('glb', 100), { visibility: 'private' });
+      const priv = await tenant.put(name("priv (1)'s.glb"), bodyFor('glb', 100), { visibility: 'private' });
       expect(priv.visibility).toBe('private');
-      expect((await tenant.head(name('priv.glb')))?.visibility).toBe('private');
+      expect((await tenant.head(name("priv (1)'s.glb")))?.visibility).toBe('private');
       if (setup.storeOptions?.cdnBaseUrl) {
         expect(pub.url).toBe(`${setup.storeOptions.cdnBaseUrl}/${pub.storageKey}`);
         expect(await tenant.url(name('pub.glb'))).toBe(pub.url);
       }
       if (!setup.driver.capabilities.presign) ctx.skip();
-      const url = await tenant.url(name('priv.glb'));
+      const url = await tenant.url(name("priv (1)'s.glb"));
       expect(url).not.toBe(setup.storeOptions?.cdnBaseUrl ? `${setup.storeOptions.cdnBaseUrl}/${priv.storageKey}` : '');
       expect(new URL(url).search).toMatch(/Signature/);
       const res = await fetch(url);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('model/gltf-binary');
+      // RFC 8187: ' ( ) are not attr-chars, so they are percent-encoded too.
+      expect(res.headers.get('content-disposition')).toBe("inline; filename*=UTF-8''priv%20%281%29%27s.glb");
       await res.arrayBuffer();
     });
 
@@ -272,6 +299,9 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(await names()).toEqual(['r1/image/a.png', 'r1/texture/b.png', 'r2/image/c.png']);
       expect(await names({ runId: 'r1' })).toEqual(['r1/image/a.png', 'r1/texture/b.png']);
       expect(await names({ runId: 'r1', artifactType: 'texture' })).toEqual(['r1/texture/b.png']);
+      expect(await names({ artifactType: 'image' })).toEqual(['r1/image/a.png', 'r2/image/c.png']);
+      await expect(names({ artifactType: 'meshes' as never })).rejects.toMatchObject({ code: 'invalid_key' });
+      await expect(names({ runId: '..' })).rejects.toMatchObject({ code: 'invalid_key' });
       await tenant.delete({ runId: 'r1', artifactType: 'image', filename: 'a.png' });
       await tenant.delete({ runId: 'r2', artifactType: 'image', filename: 'c.png' });
       expect(await tenant.head({ runId: 'r1', artifactType: 'image', filename: 'a.png' })).toBeUndefined();
@@ -380,6 +410,17 @@ export function testAssetStore(label: string, makeSetup: () => Promise<ContractS
       expect(second.deleted).toEqual([`${tenant.tenantId}/r/model_3d/hero.glb`]);
       expect(progress).toHaveLength(3);
       expect(Buffer.from(await tenant.getBytes(`${tenant.tenantId}/r/bundle/notes.txt`)).toString()).toBe('v2');
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('sync refuses a folder with one file that contradicts its extension before writing any', async () => {
+      const tenant = store.tenant(freshTenant());
+      const dir = await mkdtemp(join(tmpdir(), 'kiln-sync-bad-'));
+      for (let i = 0; i < 20; i++) await writeFile(join(dir, `good-${String(i).padStart(2, '0')}.glb`), bodyFor('glb', 300));
+      await writeFile(join(dir, 'zz-fake.png'), bodyFor('glb', 300)); // GLB bytes named .png
+      await expect(tenant.sync({ dir, runId: 'r' })).rejects.toMatchObject({ code: 'content_mismatch' });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // nothing is still writing behind the rejection
+      expect(await listAll(setup.driver, `${tenant.tenantId}/`)).toEqual([]);
       await rm(dir, { recursive: true, force: true });
     });
 
