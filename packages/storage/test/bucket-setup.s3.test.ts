@@ -146,6 +146,11 @@ for (const name of ['s3rver', 'rgw'] as const) {
       expect(held.encryption).toEqual({ status: 'absent' });
       expect(held.policy).toEqual({ status: 'absent' });
       expect(held.intelligentTiering).toEqual({ status: 'absent' });
+      // RGW 16.2 bug (Red Hat BZ 2344639, also reported on ceph/ceph#30033): with BlockPublicAcls
+      // set, it refuses every PutObject, even the owner's without any ACL. docs/storage.md says
+      // to leave publicAccessBlock out on RGW; this pins the behaviour that advice rests on.
+      const refused = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'after-block.bin', Body: 'x' })).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ $metadata: { httpStatusCode: 403 } });
     });
 
     it.skipIf(name !== 'rgw')(`CORS round-trips and preflights echo allowed origins only${name === 'rgw' ? '' : ' (skipped on s3rver: it always answers Access-Control-Allow-Origin: *)'}`, async () => {
